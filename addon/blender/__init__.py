@@ -1,0 +1,1 @@
+"""bpy adapters: read the scene and preferences, land results in Blender's data."""

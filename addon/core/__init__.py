@@ -1,0 +1,1 @@
+"""Pure Python: no bpy, no torch. Tested in milliseconds outside Blender."""

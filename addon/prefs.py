@@ -1,0 +1,65 @@
+"""Add-on preferences: where media and models live, which Python runs models, on what device."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import EnumProperty, StringProperty
+
+from . import PACKAGE
+from .core.paths import DEFAULT_MEDIA_FOLDER
+
+DEVICE_ITEMS = (
+    ("auto", "Auto", "Fastest available: CUDA, then Apple Metal (MPS), then CPU"),
+    ("cuda", "CUDA", "NVIDIA GPU"),
+    ("mps", "Metal", "Apple silicon GPU"),
+    ("cpu", "CPU", "No accelerator (slow for real models; fine for previz backends)"),
+)
+
+
+class STORYLOOM_AP_preferences(bpy.types.AddonPreferences):
+    bl_idname = PACKAGE
+
+    media_folder: StringProperty(
+        name="Media Folder",
+        description=(
+            "Where generated images, frames, audio and renders are written. "
+            "'//' is the folder of the .blend file; unsaved files fall back to a temp folder"
+        ),
+        subtype="DIR_PATH",
+        default=DEFAULT_MEDIA_FOLDER,
+    )
+    models_folder: StringProperty(
+        name="Models Folder",
+        description="Model weights and your own model specs. Empty: the extension's user folder",
+        subtype="DIR_PATH",
+        default="",
+    )
+    runtime_python: StringProperty(
+        name="Runtime Python",
+        description=(
+            "Python executable of the model worker (a venv with torch and diffusers). "
+            "Empty: Blender's own Python"
+        ),
+        subtype="FILE_PATH",
+        default="",
+    )
+    device: EnumProperty(name="Device", items=DEVICE_ITEMS, default="auto")
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        layout.use_property_split = True
+        layout.prop(self, "media_folder")
+        layout.prop(self, "models_folder")
+        layout.prop(self, "runtime_python")
+        layout.prop(self, "device")
+        layout.operator("storyloom.doctor", icon="CHECKMARK")
+
+
+def get_preferences(context: bpy.types.Context | None = None) -> STORYLOOM_AP_preferences:
+    context = context or bpy.context
+    return context.preferences.addons[PACKAGE].preferences
+
+
+classes = (STORYLOOM_AP_preferences,)
+
+register, unregister = bpy.utils.register_classes_factory(classes)
