@@ -71,8 +71,8 @@ def _open_blend(path: str) -> str | None:
 
 
 def _run_doctor(args: argparse.Namespace) -> int:
-    from .core.doctor import format_report
     from .blender.doctor import gather_facts
+    from .core.doctor import format_report
 
     facts = gather_facts(probe=not args.no_probe)
     print(format_report(facts))

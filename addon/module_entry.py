@@ -33,7 +33,9 @@ def install(zip_path: str) -> int:
 
     path = Path(zip_path)
     if not path.is_file():
-        print(f"storyloom: error: no such extension zip: {zip_path} (run `make build` first)", file=sys.stderr)
+        print(
+            f"storyloom: error: no such extension zip: {zip_path} (run `make build` first)", file=sys.stderr
+        )
         return 1
     result = bpy.ops.extensions.package_install_files(
         filepath=str(path.resolve()), repo="user_default", enable_on_install=True

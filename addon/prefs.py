@@ -26,6 +26,8 @@ class STORYLOOM_AP_preferences(bpy.types.AddonPreferences):
             "'//' is the folder of the .blend file; unsaved files fall back to a temp folder"
         ),
         subtype="DIR_PATH",
+        # Preferences belong to no .blend, so Blender must be told '//' is meant here.
+        options={"PATH_SUPPORTS_BLEND_RELATIVE"},
         default=DEFAULT_MEDIA_FOLDER,
     )
     models_folder: StringProperty(

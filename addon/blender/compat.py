@@ -15,6 +15,7 @@ COMPOSITOR_GROUP_NAME = "Storyloom Compositor"
 
 # -- Sequencer ---------------------------------------------------------------------------------
 
+
 def sequence_editor(scene: bpy.types.Scene) -> bpy.types.SequenceEditor:
     if scene.sequence_editor is None:
         scene.sequence_editor_create()
@@ -68,6 +69,7 @@ def strip_modifiers_supported() -> bool:
 
 
 # -- Compositor --------------------------------------------------------------------------------
+
 
 def compositor_tree(scene: bpy.types.Scene, create: bool = True):
     """The scene's compositing node tree (``None`` when there is none and ``create`` is off).
@@ -133,6 +135,7 @@ def clear_compositor(scene: bpy.types.Scene) -> None:
 
 
 # -- Output ------------------------------------------------------------------------------------
+
 
 def set_video_output(scene: bpy.types.Scene) -> None:
     """Switch the render output to FFmpeg video (5.x needs ``media_type`` set first)."""

@@ -42,7 +42,11 @@ def format_report(facts: DoctorFacts) -> str:
         lines.append(f"  Runtime version:    Python {probe.python_version}")
         for name, module in MODEL_PACKAGES:
             info = probe.packages.get(module, {})
-            state = f"yes ({info.get('version')})" if info.get("ok") else f"no - {info.get('error', 'not probed')}"
+            state = (
+                f"yes ({info.get('version')})"
+                if info.get("ok")
+                else f"no - {info.get('error', 'not probed')}"
+            )
             lines.append(f"  {name + ':':<20}{state}")
         device, note = choose_device(facts.device_preference, probe.devices)
         if device == "cuda" and probe.cuda_name:

@@ -41,10 +41,10 @@ def resolve_media_folder(
     ``blend_filepath`` is ``bpy.data.filepath`` ("" for an unsaved file). Nothing is created
     here: call :func:`ensure_writable_folder` before writing.
     """
-    setting = (setting or DEFAULT_MEDIA_FOLDER).strip()
+    setting = setting.strip() or DEFAULT_MEDIA_FOLDER
     warnings: list[str] = []
     if is_blend_relative(setting):
-        relative = setting[len(BLEND_RELATIVE_PREFIX):]
+        relative = setting[len(BLEND_RELATIVE_PREFIX) :]
         if blend_filepath:
             base = Path(blend_filepath).resolve().parent
         else:
@@ -67,6 +67,11 @@ def resolve_media_folder(
 
 def ensure_writable_folder(path: Path, purpose: str = "media folder") -> Path:
     """Create ``path`` if needed and prove it is writable, or raise a message naming the fix."""
+    if path.exists() and not path.is_dir():
+        raise StoryloomPathError(
+            f"The {purpose} {path} is a file, not a folder. "
+            "Choose a folder in Preferences > Add-ons > Storyloom."
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -74,11 +79,6 @@ def ensure_writable_folder(path: Path, purpose: str = "media folder") -> Path:
             f"Cannot create the {purpose} {path}: {error.strerror or error}. "
             "Choose a folder you can write to in Preferences > Add-ons > Storyloom."
         ) from None
-    if not path.is_dir():
-        raise StoryloomPathError(
-            f"The {purpose} {path} is a file, not a folder. "
-            "Choose a folder in Preferences > Add-ons > Storyloom."
-        )
     probe = path / f".storyloom-write-test-{uuid.uuid4().hex}"
     try:
         probe.write_bytes(b"")

@@ -1,0 +1,70 @@
+# Storyloom. The two commands a newcomer needs: `make demo` and `make test`.
+# Both work on a fresh machine with Python 3.11 and make; they create their own venvs.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENVS := .venvs
+# One bpy per venv (and per process): Blender 5.0 and 4.5 LTS.
+BPY_VERSIONS := 5.0.1 4.5.4
+BLENDER_PY := $(VENVS)/bpy-5.0.1/bin/python
+DEV_PY := $(VENVS)/dev/bin/python
+PIN_PYTEST := pytest==9.2.0
+PIN_RUFF := ruff==0.17.6
+PIP_INSTALL := bin/pip install --quiet --disable-pip-version-check
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
+ZIP := dist/storyloom-$(VERSION).zip
+DEMO_USER := $(CURDIR)/out/demo-blender
+
+export HF_HUB_OFFLINE := 1
+
+.PHONY: help venvs build lint unit blender-tests test demo clean
+
+help:
+	@echo "make demo   build the extension, install it into a demo Blender profile, run it"
+	@echo "make test   lint, pure-core tests, then Blender tests on bpy $(BPY_VERSIONS)"
+	@echo "make build  $(ZIP), built and validated with Blender's own extension tool"
+
+$(VENVS)/python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
+	  { echo "Storyloom's bpy venvs need Python 3.11 (bpy 4.5/5.0 wheels); found $$($(PYTHON) -V)." \
+	         "Set PYTHON=/path/to/python3.11"; exit 1; }
+	@mkdir -p $(VENVS) && touch $@
+
+$(VENVS)/bpy-%/ready: $(VENVS)/python-ok
+	$(PYTHON) -m venv $(VENVS)/bpy-$*
+	$(VENVS)/bpy-$*/$(PIP_INSTALL) bpy==$* $(PIN_PYTEST)
+	@touch $@
+
+$(VENVS)/dev/ready: $(VENVS)/python-ok
+	$(PYTHON) -m venv $(VENVS)/dev
+	$(VENVS)/dev/$(PIP_INSTALL) $(PIN_PYTEST) $(PIN_RUFF)
+	@touch $@
+
+venvs: $(VENVS)/dev/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
+
+build: $(VENVS)/bpy-5.0.1/ready
+	$(BLENDER_PY) tests/tools/extension.py build --output-dir dist
+
+lint: $(VENVS)/dev/ready
+	$(VENVS)/dev/bin/ruff check .
+	$(VENVS)/dev/bin/ruff format --check .
+
+unit: $(VENVS)/dev/ready
+	$(DEV_PY) -m pytest tests/unit
+
+blender-tests: $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
+	@for version in $(BPY_VERSIONS); do \
+	  echo "== Blender tests on bpy $$version =="; \
+	  $(VENVS)/bpy-$$version/bin/python -m pytest tests/blender || exit 1; \
+	done
+
+test: lint unit blender-tests
+
+# Until the brief-to-film job lands, the demo builds, installs and runs `doctor` in Blender.
+demo: build
+	rm -rf $(DEMO_USER)
+	BLENDER_USER_RESOURCES=$(DEMO_USER) $(BLENDER_PY) -m addon.cli install $(ZIP)
+	BLENDER_USER_RESOURCES=$(DEMO_USER) $(BLENDER_PY) -m addon.cli doctor
+
+clean:
+	rm -rf dist out .pytest_cache .ruff_cache

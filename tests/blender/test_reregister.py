@@ -1,0 +1,68 @@
+"""enable -> disable -> enable in one Blender: nothing left behind, everything back."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+
+import addon_utils
+import bpy
+
+from tests.tools.extension import ADDON_MODULE
+
+
+def _package_functions():
+    for name, module in list(sys.modules.items()):
+        if name == ADDON_MODULE or name.startswith(ADDON_MODULE + "."):
+            for _, function in inspect.getmembers(module, inspect.isfunction):
+                yield function
+
+
+def snapshot() -> dict[str, set]:
+    """Everything Storyloom can register, read back from Blender itself."""
+    handlers = set()
+    for list_name in dir(bpy.app.handlers):
+        handler_list = getattr(bpy.app.handlers, list_name)
+        if isinstance(handler_list, list):
+            for function in handler_list:
+                if getattr(function, "__module__", "").startswith(ADDON_MODULE):
+                    handlers.add((list_name, function.__name__))
+    cli = sys.modules.get(ADDON_MODULE + ".addon.cli")
+    return {
+        "classes": {name for name in dir(bpy.types) if "storyloom" in name.lower()},
+        "operators": set(dir(bpy.ops.storyloom)),
+        "properties": {
+            f"{owner.__name__}.{prop.identifier}"
+            for owner in (bpy.types.WindowManager, bpy.types.Scene, bpy.types.Object)
+            for prop in owner.bl_rna.properties
+            if prop.identifier.startswith("storyloom")
+        },
+        "handlers": handlers,
+        "timers": {f.__qualname__ for f in _package_functions() if bpy.app.timers.is_registered(f)},
+        "cli_command": {"storyloom"} if cli is not None and cli._cli_handle is not None else set(),
+        "addon": {name for name in bpy.context.preferences.addons.keys() if name == ADDON_MODULE},
+    }
+
+
+def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs, tmp_path):
+    enabled = snapshot()
+    assert enabled["classes"] >= {"STORYLOOM_OT_doctor", "VIEW3D_PT_storyloom"}
+    assert enabled["operators"] == {"doctor"}
+    assert "WindowManager.storyloom_doctor_report" in enabled["properties"]
+    assert ("load_post", "forget_doctor_report") in enabled["handlers"]
+    assert enabled["cli_command"] == {"storyloom"}
+
+    addon_utils.disable(ADDON_MODULE, default_set=True)
+    disabled = snapshot()
+    assert all(not found for found in disabled.values()), disabled
+
+    addon_utils.enable(ADDON_MODULE, default_set=True)
+    assert snapshot() == enabled
+    # Blender drops a disabled add-on's preferences: they come back as defaults, and work.
+    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
+    assert preferences.media_folder == "//storyloom/"
+    preferences.media_folder = str(tmp_path / "media") + "/"
+    assert bpy.ops.storyloom.doctor(probe=False) == {"FINISHED"}
+    assert "Storyloom doctor" in bpy.context.window_manager.storyloom_doctor_report
+    assert importlib.import_module(ADDON_MODULE).addon.cli._cli_handle is not None
