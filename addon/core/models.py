@@ -1,0 +1,226 @@
+"""The model registry: every model is a spec, not a code path.
+
+A spec says what a model does (task), which loader family runs it, where its weights come
+from (a hub id or a local folder), its defaults, roughly how much memory it needs and its
+license. Storyloom ships specs for the image models artists use; users add their own as TOML
+files in the models folder, and any diffusers folder dropped there is picked up by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+TASK_TEXT_TO_IMAGE = "text-to-image"
+
+# diffusers pipeline class -> loader family (one family per backend file in runtime/backends).
+FAMILY_BY_PIPELINE_CLASS = {
+    "StableDiffusionPipeline": "stable-diffusion",
+    "StableDiffusionXLPipeline": "sdxl",
+    "StableDiffusion3Pipeline": "sd3",
+    "FluxPipeline": "flux",
+}
+FAMILIES = frozenset(FAMILY_BY_PIPELINE_CLASS.values())
+TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES}
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl", ".pickle")
+HUB_CACHE_DIRNAME = "hub"
+SPEC_SUFFIX = ".toml"
+
+
+class ModelError(LookupError):
+    """A model cannot be used; ``kind`` is a protocol error kind, the message says what to do."""
+
+    def __init__(self, message: str, kind: str = "model_missing"):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    task: str
+    family: str
+    source: str  # a hub id ("org/name") or an absolute local folder
+    defaults: dict = field(default_factory=dict)
+    memory_gb: float = 0.0  # rough peak need at the default size in half precision
+    license: str = ""
+    origin: str = "built-in"  # or the spec file / folder it came from
+
+    @property
+    def is_local(self) -> bool:
+        return Path(self.source).is_absolute()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+BUILT_IN_SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        id="sd15",
+        task=TASK_TEXT_TO_IMAGE,
+        family="stable-diffusion",
+        source="stable-diffusion-v1-5/stable-diffusion-v1-5",
+        defaults={"width": 512, "height": 512, "steps": 30, "guidance": 7.5},
+        memory_gb=3.5,
+        license="CreativeML OpenRAIL-M",
+    ),
+    ModelSpec(
+        id="sdxl",
+        task=TASK_TEXT_TO_IMAGE,
+        family="sdxl",
+        source="stabilityai/stable-diffusion-xl-base-1.0",
+        defaults={"width": 1024, "height": 1024, "steps": 30, "guidance": 5.0},
+        memory_gb=8.0,
+        license="CreativeML OpenRAIL++-M",
+    ),
+    ModelSpec(
+        id="sdxl-turbo",
+        task=TASK_TEXT_TO_IMAGE,
+        family="sdxl",
+        source="stabilityai/sdxl-turbo",
+        defaults={"width": 512, "height": 512, "steps": 1, "guidance": 0.0},
+        memory_gb=8.0,
+        license="Stability AI Community License (non-commercial without a membership)",
+    ),
+    ModelSpec(
+        id="sd35-medium",
+        task=TASK_TEXT_TO_IMAGE,
+        family="sd3",
+        source="stabilityai/stable-diffusion-3.5-medium",
+        defaults={"width": 1024, "height": 1024, "steps": 40, "guidance": 4.5},
+        memory_gb=12.0,
+        license="Stability AI Community License (gated on the hub: accept it there first)",
+    ),
+    ModelSpec(
+        id="flux-schnell",
+        task=TASK_TEXT_TO_IMAGE,
+        family="flux",
+        source="black-forest-labs/FLUX.1-schnell",
+        defaults={"width": 1024, "height": 1024, "steps": 4, "guidance": 0.0},
+        memory_gb=33.0,
+        license="Apache-2.0",
+    ),
+)
+
+
+def _spec_from_table(table: dict, origin: Path) -> ModelSpec:
+    missing = [key for key in ("id", "family", "source") if not table.get(key)]
+    if missing:
+        raise ModelError(f"Model spec {origin} lacks {', '.join(missing)}.", kind="bad_input")
+    family = table["family"]
+    if family not in FAMILIES:
+        raise ModelError(
+            f"Model spec {origin}: unknown family '{family}' (known: {', '.join(sorted(FAMILIES))}).",
+            kind="bad_input",
+        )
+    source = str(table["source"])
+    if not HUB_ID.match(source) or (origin.parent / source).exists():
+        source = str((origin.parent / source).resolve())  # a folder, relative to the spec file
+    return ModelSpec(
+        id=str(table["id"]),
+        task=str(table.get("task", TASK_BY_FAMILY[family])),
+        family=family,
+        source=source,
+        defaults=dict(table.get("defaults", {})),
+        memory_gb=float(table.get("memory_gb", 0.0)),
+        license=str(table.get("license", "")),
+        origin=str(origin),
+    )
+
+
+def _spec_from_diffusers_folder(folder: Path) -> ModelSpec | None:
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    family = FAMILY_BY_PIPELINE_CLASS.get(index.get("_class_name", ""))
+    if family is None:
+        return None
+    return ModelSpec(
+        id=folder.name,
+        task=TASK_BY_FAMILY[family],
+        family=family,
+        source=str(folder.resolve()),
+        origin=str(folder),
+    )
+
+
+def load_registry(models_folder: Path | None) -> dict[str, ModelSpec]:
+    """Built-in specs, then spec files (``*.toml``) and diffusers folders in the models folder.
+
+    A user spec with a built-in id replaces it (e.g. to point ``sdxl`` at a local copy).
+    """
+    registry = {spec.id: spec for spec in BUILT_IN_SPECS}
+    if models_folder is None or not models_folder.is_dir():
+        return registry
+    for entry in sorted(models_folder.iterdir()):
+        if entry.is_dir() and (entry / "model_index.json").is_file():
+            spec = _spec_from_diffusers_folder(entry)
+            if spec is not None:
+                registry[spec.id] = spec
+    for spec_file in sorted(models_folder.glob(f"*{SPEC_SUFFIX}")):
+        try:
+            table = tomllib.loads(spec_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ModelError(f"Model spec {spec_file} cannot be read: {error}", kind="bad_input") from None
+        spec = _spec_from_table(table, spec_file)
+        registry[spec.id] = spec
+    return registry
+
+
+def get_spec(registry: dict[str, ModelSpec], model_id: str) -> ModelSpec:
+    try:
+        return registry[model_id]
+    except KeyError:
+        known = ", ".join(sorted(registry))
+        raise ModelError(
+            f"Unknown model '{model_id}'. Known models: {known}. Add your own as a diffusers folder "
+            "or a .toml spec in the models folder.",
+            kind="model_missing",
+        ) from None
+
+
+def hub_cache_dir(models_folder: Path) -> Path:
+    """Where hub downloads live: inside the models folder, not a hidden per-user cache."""
+    return models_folder / HUB_CACHE_DIRNAME
+
+
+def check_safe_weights(folder: Path) -> None:
+    """Refuse a model folder whose weights are only pickles (they can run code when loaded)."""
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    if any(path.suffix == ".safetensors" for path in files):
+        return
+    pickles = sorted(str(path.relative_to(folder)) for path in files if path.suffix in PICKLE_SUFFIXES)
+    if pickles:
+        raise ModelError(
+            f"The model folder {folder} holds only pickle weights ({', '.join(pickles[:4])}"
+            f"{', ...' if len(pickles) > 4 else ''}). Storyloom loads safetensors only, because "
+            "pickle files can run code when loaded. Convert them to .safetensors "
+            "(e.g. diffusers' conversion scripts) or get a safetensors release.",
+            kind="unsafe_weights",
+        )
+    raise ModelError(f"The model folder {folder} holds no weights (.safetensors).", kind="model_missing")
+
+
+def missing_model_message(spec: ModelSpec, models_folder: Path, online_access: bool) -> str:
+    """One message: which model, where it was looked for, how to get it."""
+    if spec.is_local:
+        return (
+            f"Model '{spec.id}' is missing: its folder {spec.source} does not exist "
+            f"(spec: {spec.origin}). Put the diffusers folder there or fix the spec."
+        )
+    where = hub_cache_dir(models_folder)
+    if online_access:
+        how = f"Run Storyloom > Download Model for '{spec.id}' (hub id {spec.source})."
+    else:
+        how = (
+            "Online access is off, so nothing is downloaded: turn on Preferences > System > Network > "
+            f"Allow Online Access and download it, or save a diffusers copy of {spec.source} as a "
+            f"folder named '{spec.id}' in {models_folder}."
+        )
+    return f"Model '{spec.id}' ({spec.source}) was not found in {where}. {how}"

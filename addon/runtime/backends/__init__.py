@@ -1,0 +1,34 @@
+"""Backends: the code that runs one job's task in the worker, one module per model family."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class JobCancelled(Exception):
+    """Raised inside a backend when the job's cancel flag was seen; nothing is landed."""
+
+
+@dataclass
+class JobContext:
+    """What a backend may do with its job: report progress and artifacts, notice a cancel."""
+
+    job_id: str
+    emit: Callable[..., None]  # emit(kind, job_id, **data)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self, step: int, total: int, preview: str | None = None) -> None:
+        data = {"step": step, "total": total}
+        if preview:
+            data["preview"] = preview
+        self.emit("progress", self.job_id, **data)
+
+    def artifact(self, path: Path, **info) -> None:
+        self.emit("artifact", self.job_id, path=str(path), **info)
+
+    def check_cancelled(self) -> None:
+        if self.cancelled.is_set():
+            raise JobCancelled

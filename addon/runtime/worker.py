@@ -1,0 +1,223 @@
+"""The model worker: a process of its own, in the runtime Python, that Blender drives.
+
+    python -m addon.runtime.worker [--memory-budget-gb 12]     (PYTHONPATH = extension root)
+
+Requests arrive as protocol lines on stdin; events leave on the real stdout. Anything else a
+library prints goes to stderr (Blender writes it to the worker log), so it can never corrupt
+the protocol stream. Jobs run one at a time on the main thread; a reader thread takes
+requests, so a cancel reaches a running job between two denoising steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from ..core import protocol
+from ..core.models import ModelError, ModelSpec
+from ..core.validation import BadInput, check_image_params
+from .backends import JobCancelled, JobContext
+from .cache import ModelCache
+
+log = logging.getLogger("storyloom.worker")
+
+_SHUTDOWN = object()
+
+
+class Worker:
+    def __init__(self, out, memory_budget_bytes: int):
+        self._out = out
+        self._write_lock = threading.Lock()
+        self._jobs: queue.Queue = queue.Queue()
+        self._cancel_requested: set[str] = set()
+        self._running: JobContext | None = None
+        self._state_lock = threading.Lock()
+        self.jobs_finished = 0
+        self.cache = ModelCache(memory_budget_bytes, size_of=_weights_bytes, release=_release)
+
+    # -- output ---------------------------------------------------------------------------
+    def emit(self, kind: str, job_id: str = "", **data) -> None:
+        line = protocol.encode(kind, job_id, **data)
+        with self._write_lock:
+            self._out.write(line)
+            self._out.flush()
+
+    # -- requests (reader thread) ---------------------------------------------------------
+    def handle(self, message: protocol.Message) -> bool:
+        """Handle one request; returns False when the worker should stop reading."""
+        if message.kind == "submit":
+            self.emit("queued", message.job_id, position=self._jobs.qsize())
+            self._jobs.put((message.job_id, message.data))
+        elif message.kind == "cancel":
+            with self._state_lock:
+                running = self._running
+                if running is not None and running.job_id == message.job_id:
+                    running.cancelled.set()
+                else:
+                    self._cancel_requested.add(message.job_id)
+        elif message.kind == "unload":
+            self._jobs.put((message.job_id, {"task": "unload", **message.data}))
+        elif message.kind == "stats":
+            self.emit("stats", message.job_id, **self.stats())
+        elif message.kind == "shutdown":
+            self.stop()
+            return False
+        return True
+
+    def stop(self) -> None:
+        with self._state_lock:
+            if self._running is not None:
+                self._running.cancelled.set()
+        self._jobs.put(_SHUTDOWN)
+
+    def stats(self) -> dict:
+        stats = self.cache.stats
+        return {
+            "pid": os.getpid(),
+            "python": sys.executable,
+            "loads": stats.loads,
+            "hits": stats.hits,
+            "evictions": stats.evictions,
+            "unloads": stats.unloads,
+            "load_seconds": stats.load_seconds,
+            "loaded": self.cache.keys,
+            "used_bytes": self.cache.used_bytes,
+            "budget_bytes": self.cache.budget_bytes,
+            "jobs_finished": self.jobs_finished,
+        }
+
+    # -- jobs (main thread) ---------------------------------------------------------------
+    def run(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is _SHUTDOWN:
+                return
+            job_id, job = item
+            with self._state_lock:
+                if job_id in self._cancel_requested:
+                    self._cancel_requested.discard(job_id)
+                    self.emit("cancelled", job_id, while_queued=True)
+                    continue
+                context = JobContext(job_id=job_id, emit=self.emit)
+                self._running = context
+            self.emit("started", job_id, task=job.get("task", ""))
+            started = time.perf_counter()
+            try:
+                result = self.run_task(job, context)
+            except JobCancelled:
+                self.emit("cancelled", job_id)
+            except (BadInput, ModelError) as error:
+                self.emit(
+                    "failed", job_id, error_kind=getattr(error, "kind", "bad_input"), message=str(error)
+                )
+            except ImportError as error:
+                self.emit(
+                    "failed",
+                    job_id,
+                    error_kind="runtime_missing",
+                    message=(
+                        f"{error.name or error} is not installed in the runtime Python {sys.executable}. "
+                        "Run Storyloom > Install Runtime, or point Runtime Python at a venv that has it."
+                    ),
+                )
+            except Exception as error:  # the worker must survive any job
+                traceback.print_exc(file=sys.stderr)
+                kind = "out_of_memory" if type(error).__name__ == "OutOfMemoryError" else "internal"
+                message = f"{type(error).__name__}: {error}"
+                if kind == "out_of_memory":
+                    message += " Try memory mode 'low', a smaller size, or a smaller model."
+                self.emit("failed", job_id, error_kind=kind, message=message)
+            else:
+                self.emit("done", job_id, seconds=round(time.perf_counter() - started, 4), **(result or {}))
+            finally:
+                with self._state_lock:
+                    self._running = None
+                self.jobs_finished += 1
+
+    def run_task(self, job: dict, context: JobContext) -> dict | None:
+        task = job.get("task")
+        if task == "text-to-image":
+            return self._text_to_image(job, context)
+        if task == "download":
+            from .backends.download import download
+
+            return download(job, context)
+        if task == "unload":
+            return {"unloaded": self.cache.unload(job.get("key"))}
+        raise BadInput(f"Unknown task '{task}'.")
+
+    def _text_to_image(self, job: dict, context: JobContext) -> dict:
+        from .backends.text_to_image import generate, load_pipeline
+        from .devices import choose_placement
+
+        spec = ModelSpec(**job["spec"])
+        params = check_image_params(**job["params"])
+        placement = choose_placement(
+            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
+        )
+        models_folder = Path(job["models_folder"])
+        allow_online = bool(job.get("allow_online", False))
+        key = f"{spec.family}:{spec.source}@{placement.key}"
+        cache_hit = key in self.cache
+        pipe = self.cache.get(
+            key,
+            lambda: load_pipeline(spec, placement, models_folder, allow_online),
+            clock=time.perf_counter,
+        )
+        context.check_cancelled()
+        output = generate(pipe, spec, params, Path(job["output"]), context)
+        return {"output": str(output), "cache_hit": cache_hit, "device": placement.device}
+
+
+def _weights_bytes(pipe) -> int:
+    from .devices import weights_bytes
+
+    return weights_bytes(pipe)
+
+
+def _release(pipe) -> None:
+    from .devices import release
+
+    release(pipe)
+
+
+def _read_requests(worker: Worker, stream) -> None:
+    for raw in stream:
+        try:
+            message = protocol.decode(raw)
+        except protocol.ProtocolError as error:
+            log.error("ignored a bad request: %s", error)
+            continue
+        if not worker.handle(message):
+            return
+    worker.stop()  # stdin closed: Blender went away, so stop after the running job
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="storyloom-worker")
+    parser.add_argument("--memory-budget-gb", type=float, default=float("inf"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    # Keep a private handle on the real stdout for the protocol, then point fd 1 at stderr so
+    # stray prints from libraries land in the log instead of the protocol stream.
+    protocol_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    budget = args.memory_budget_gb
+    worker = Worker(protocol_out, int(budget * 2**30) if budget != float("inf") else 2**62)
+    worker.emit("hello", protocol=protocol.PROTOCOL_VERSION, pid=os.getpid(), python=sys.executable)
+    reader = threading.Thread(target=_read_requests, args=(worker, sys.stdin), daemon=True)
+    reader.start()
+    worker.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Tiny random-weight models, built offline from configs and saved like real ones.
+
+They go through the same ``from_pretrained`` path as real checkpoints, so tests exercise the
+real loading code without downloading anything. Run with the runtime Python (torch):
+
+    python tests/tools/tiny_models.py sd OUT_DIR [--pickle]
+
+Configs follow diffusers' own tests (``get_dummy_components``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def byte_level_characters() -> list[str]:
+    """The 256 printable stand-ins byte-level BPE uses for bytes (GPT-2's scheme)."""
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
+    extra = iter(range(256, 512))
+    return [chr(byte) if byte in printable else chr(next(extra)) for byte in range(256)]
+
+
+def clip_tokenizer():
+    """A CLIP tokenizer with no files: byte-level characters only, no merges (encodes any text)."""
+    from transformers import CLIPTokenizer
+
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for character in byte_level_characters():
+        vocab.setdefault(character, len(vocab))
+        vocab.setdefault(character + "</w>", len(vocab))
+    return CLIPTokenizer(vocab=vocab, merges=[], pad_token="<|endoftext|>", model_max_length=77)
+
+
+def tiny_stable_diffusion():
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(4, 8),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=2,
+    )
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[4, 8],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        latent_channels=4,
+        norm_num_groups=2,
+    )
+    tokenizer = clip_tokenizer()
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+            hidden_size=32,
+            intermediate_size=64,
+            layer_norm_eps=1e-05,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            vocab_size=len(tokenizer),
+        )
+    )
+    return StableDiffusionPipeline(
+        unet=unet,
+        scheduler=scheduler,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+
+
+def save(pipe, folder: Path, pickle: bool = False) -> Path:
+    pipe.save_pretrained(str(folder), safe_serialization=not pickle)
+    return folder
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Build a tiny random-weight model folder.")
+    parser.add_argument("kind", choices=["sd"])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--pickle", action="store_true", help="save .bin pickle weights (for refusal tests)")
+    args = parser.parse_args()
+    save(tiny_stable_diffusion(), args.out, pickle=args.pickle)
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
