@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bpy
-from bpy.props import EnumProperty, StringProperty
+from bpy.props import EnumProperty, FloatProperty, StringProperty
 
 from . import PACKAGE
 from .core.paths import DEFAULT_MEDIA_FOLDER
@@ -13,6 +13,12 @@ DEVICE_ITEMS = (
     ("cuda", "CUDA", "NVIDIA GPU"),
     ("mps", "Metal", "Apple silicon GPU"),
     ("cpu", "CPU", "No accelerator (slow for real models; fine for previz backends)"),
+)
+
+MEMORY_MODE_ITEMS = (
+    ("speed", "Speed", "Keep the whole model on the device (most memory, fastest)"),
+    ("balanced", "Balanced", "Move model parts to the device as needed; VAE tiling"),
+    ("low", "Low Memory", "Offload layer by layer, attention slicing, VAE tiling (slowest)"),
 )
 
 
@@ -46,6 +52,17 @@ class STORYLOOM_AP_preferences(bpy.types.AddonPreferences):
         default="",
     )
     device: EnumProperty(name="Device", items=DEVICE_ITEMS, default="auto")
+    memory_mode: EnumProperty(name="Memory", items=MEMORY_MODE_ITEMS, default="balanced")
+    memory_budget_gb: FloatProperty(
+        name="Model Cache (GB)",
+        description=(
+            "How much memory warm models may keep between jobs; least recently used ones are "
+            "unloaded beyond it. 0: no limit"
+        ),
+        min=0.0,
+        soft_max=256.0,
+        default=0.0,
+    )
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
@@ -54,6 +71,11 @@ class STORYLOOM_AP_preferences(bpy.types.AddonPreferences):
         layout.prop(self, "models_folder")
         layout.prop(self, "runtime_python")
         layout.prop(self, "device")
+        layout.prop(self, "memory_mode")
+        layout.prop(self, "memory_budget_gb")
+        row = layout.row()
+        row.operator("storyloom.install_runtime", icon="CONSOLE")
+        row.operator("storyloom.open_worker_log", icon="TEXT")
         layout.operator("storyloom.doctor", icon="CHECKMARK")
 
 

@@ -134,6 +134,15 @@ def clear_compositor(scene: bpy.types.Scene) -> None:
     scene.use_nodes = False
 
 
+# -- Materials ---------------------------------------------------------------------------------
+
+def material_node_tree(material: bpy.types.Material):
+    """The material's shader node tree (5.x materials always have one; 4.5 needs use_nodes)."""
+    if not IS_5X and not material.use_nodes:
+        material.use_nodes = True
+    return material.node_tree
+
+
 # -- Output ------------------------------------------------------------------------------------
 
 

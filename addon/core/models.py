@@ -191,20 +191,30 @@ def hub_cache_dir(models_folder: Path) -> Path:
 
 
 def check_safe_weights(folder: Path) -> None:
-    """Refuse a model folder whose weights are only pickles (they can run code when loaded)."""
+    """Refuse a model folder where any component's weights are only pickles.
+
+    Pickle files (.bin, .ckpt, ...) can run code when loaded. A component folder (unet/, vae/,
+    ...) that has them must also have .safetensors, which is what gets loaded.
+    """
     files = [path for path in folder.rglob("*") if path.is_file()]
-    if any(path.suffix == ".safetensors" for path in files):
-        return
-    pickles = sorted(str(path.relative_to(folder)) for path in files if path.suffix in PICKLE_SUFFIXES)
+    if not files:
+        raise ModelError(f"The model folder {folder} is empty.", kind="model_missing")
+    with_safetensors = {path.parent for path in files if path.suffix == ".safetensors"}
+    pickles = sorted(
+        str(path.relative_to(folder))
+        for path in files
+        if path.suffix in PICKLE_SUFFIXES and path.parent not in with_safetensors
+    )
     if pickles:
         raise ModelError(
-            f"The model folder {folder} holds only pickle weights ({', '.join(pickles[:4])}"
-            f"{', ...' if len(pickles) > 4 else ''}). Storyloom loads safetensors only, because "
-            "pickle files can run code when loaded. Convert them to .safetensors "
-            "(e.g. diffusers' conversion scripts) or get a safetensors release.",
+            f"The model folder {folder} holds only pickle weights for some parts "
+            f"({', '.join(pickles[:4])}{', ...' if len(pickles) > 4 else ''}). Storyloom loads "
+            "safetensors only, because pickle files can run code when loaded. Convert them to "
+            ".safetensors (e.g. with diffusers' conversion scripts) or get a safetensors release.",
             kind="unsafe_weights",
         )
-    raise ModelError(f"The model folder {folder} holds no weights (.safetensors).", kind="model_missing")
+    if not with_safetensors:
+        raise ModelError(f"The model folder {folder} holds no .safetensors weights.", kind="model_missing")
 
 
 def missing_model_message(spec: ModelSpec, models_folder: Path, online_access: bool) -> str:

@@ -79,7 +79,10 @@ class Worker:
 
     def stats(self) -> dict:
         stats = self.cache.stats
+        running = self._running
         return {
+            "running": running.job_id if running is not None else "",
+            "running_step": running.last_step if running is not None else 0,
             "pid": os.getpid(),
             "python": sys.executable,
             "loads": stats.loads,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -70,3 +71,43 @@ def empty_file(storyloom):
     """A new, unsaved, empty .blend (File > New) for each test that builds scene data."""
     bpy.ops.wm.read_homefile(use_empty=True)
     return bpy.context.scene
+
+
+# -- The model runtime ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def runtime_python() -> str:
+    """The model runtime venv's Python (torch, diffusers): built by ``make venvs``."""
+    python = os.environ.get("STORYLOOM_RUNTIME_PYTHON") or str(extension.REPO / ".venvs/runtime/bin/python")
+    if not Path(python).is_file():
+        pytest.fail(f"No runtime Python at {python}: run `make venvs` (or set STORYLOOM_RUNTIME_PYTHON)")
+    return python
+
+
+@pytest.fixture(scope="session")
+def models_folder(runtime_python, tmp_path_factory) -> Path:
+    """A models folder holding a tiny random-weight SD (safetensors) and a pickle-weight copy."""
+    folder = tmp_path_factory.mktemp("models")
+    subprocess.run(
+        [runtime_python, str(extension.REPO / "tests/tools/tiny_models.py"), "sd", str(folder / "tiny-sd"),
+         "--pickle-out", str(folder / "tiny-sd-pickle")],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
+    return folder
+
+
+@pytest.fixture
+def runtime(prefs, runtime_python, models_folder):
+    """Preferences pointing at the runtime Python and the tiny models; the session's client."""
+    prefs.runtime_python = runtime_python
+    prefs.models_folder = str(models_folder)
+    prefs.device = "cpu"
+    return prefs
+
+
+@pytest.fixture
+def worker_session(storyloom):
+    return importlib.import_module(storyloom.__name__ + ".addon.blender.worker_session")

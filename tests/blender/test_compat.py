@@ -143,3 +143,10 @@ def test_strip_modifiers_only_where_they_do_not_crash(compat, empty_file, tmp_pa
     modifier = strip.modifiers.new(name="grade", type="BRIGHT_CONTRAST")
     modifier.contrast = 10.0
     assert [(m.name, m.type) for m in strip.modifiers] == [("grade", "BRIGHT_CONTRAST")]
+
+
+def test_material_node_tree(compat, empty_file):
+    material = bpy.data.materials.new("m")
+    tree = compat.material_node_tree(material)
+    assert tree is not None and tree == material.node_tree
+    assert "ShaderNodeBsdfPrincipled" in {node.bl_idname for node in tree.nodes}

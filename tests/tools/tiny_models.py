@@ -106,9 +106,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Build a tiny random-weight model folder.")
     parser.add_argument("kind", choices=["sd"])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--pickle", action="store_true", help="save .bin pickle weights (for refusal tests)")
+    parser.add_argument("--pickle-out", type=Path, help="also save a copy with pickle (.bin) weights only")
     args = parser.parse_args()
-    save(tiny_stable_diffusion(), args.out, pickle=args.pickle)
+    pipe = tiny_stable_diffusion()
+    save(pipe, args.out)
+    if args.pickle_out:
+        save(pipe, args.pickle_out, pickle=True)
     print(args.out)
     return 0
 

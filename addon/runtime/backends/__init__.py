@@ -19,8 +19,10 @@ class JobContext:
     job_id: str
     emit: Callable[..., None]  # emit(kind, job_id, **data)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    last_step: int = 0
 
     def progress(self, step: int, total: int, preview: str | None = None) -> None:
+        self.last_step = step
         data = {"step": step, "total": total}
         if preview:
             data["preview"] = preview

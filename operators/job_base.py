@@ -1,0 +1,121 @@
+"""The pattern every long-running Storyloom operator uses.
+
+Interactive: submit, then a window timer drives :meth:`JobTracker.tick` (bounded work per tick)
+while the artist keeps working; progress shows in the status bar, Esc cancels, and results
+land on the main thread when the job is done. Headless (``blender -b``, the bpy module): no
+event loop runs, so the same operator waits for the job and lands it before returning.
+"""
+
+from __future__ import annotations
+
+import bpy
+
+from ..addon.core.models import ModelError
+from ..addon.core.paths import StoryloomPathError
+from ..addon.core.runtime_probe import RuntimePythonError
+from ..addon.core.validation import BadInput
+from ..addon.runtime.client import WorkerStartError
+from ..addon.runtime.tracker import JobState, JobTracker
+
+# Errors whose message is written for the artist: reported as-is, no traceback.
+USER_ERRORS = (BadInput, ModelError, StoryloomPathError, RuntimePythonError, WorkerStartError)
+
+TIMER_INTERVAL_S = 0.05
+
+
+class JobOperatorMixin:
+    """Mix into a ``bpy.types.Operator``; implement ``start_job`` and ``land``."""
+
+    job_label = "Working"
+
+    def start_job(self, context: bpy.types.Context) -> JobTracker:
+        raise NotImplementedError
+
+    def land(self, context: bpy.types.Context, state: JobState) -> str:
+        """Put the results into Blender's data; return the report line."""
+        raise NotImplementedError
+
+    # -- operator protocol ------------------------------------------------------------------
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        try:
+            self._tracker = self.start_job(context)
+        except USER_ERRORS as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        if bpy.app.background or context.window is None:
+            return self._finish(context, self._wait_headless())
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(TIMER_INTERVAL_S, window=context.window)
+        wm.modal_handler_add(self)
+        wm.progress_begin(0, 100)
+        self._show_progress(context, self._tracker.state)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if event.type == "ESC" and event.value == "PRESS":
+            self._tracker.cancel()
+            self.report({"INFO"}, f"{self.job_label}: cancelling...")
+            return {"RUNNING_MODAL"}
+        if event.type != "TIMER" or event.timer is not getattr(self, "_timer", None):
+            return {"PASS_THROUGH"}
+        state = self._tracker.tick()
+        self._show_progress(context, state)
+        if not state.finished:
+            return {"PASS_THROUGH"}
+        self._end_modal(context)
+        return self._finish(context, state)
+
+    def cancel(self, context: bpy.types.Context) -> None:
+        # Blender calls this when the operator is torn down (file load, window close).
+        self._tracker.cancel()
+        self._end_modal(context)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _wait_headless(self) -> JobState:
+        last = [-1]
+
+        def print_progress(state: JobState) -> None:
+            if state.total and state.step != last[0]:
+                last[0] = state.step
+                print(f"Storyloom: {self.job_label} {state.step}/{state.total}", flush=True)
+
+        try:
+            return self._tracker.wait(on_event=print_progress)
+        except KeyboardInterrupt:  # Ctrl+C in a terminal: cancel the job, then stop
+            self._tracker.cancel()
+            return self._tracker.wait(timeout=30)
+
+    def _show_progress(self, context: bpy.types.Context, state: JobState) -> None:
+        if state.total:
+            text = f"Storyloom: {self.job_label} {state.step}/{state.total} (Esc to cancel)"
+        else:
+            text = f"Storyloom: {self.job_label}: {state.status} (Esc to cancel)"
+        context.window_manager.progress_update(int(100 * state.fraction))
+        if context.workspace is not None:
+            context.workspace.status_text_set(text)
+
+    def _end_modal(self, context: bpy.types.Context) -> None:
+        timer = getattr(self, "_timer", None)
+        if timer is not None:
+            context.window_manager.event_timer_remove(timer)
+            self._timer = None
+        context.window_manager.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
+    def _finish(self, context: bpy.types.Context, state: JobState) -> set[str]:
+        if state.status == "done":
+            try:
+                self.report({"INFO"}, self.land(context, state))
+            except USER_ERRORS as error:
+                self.report({"ERROR"}, str(error))
+                return {"CANCELLED"}
+            return {"FINISHED"}
+        if state.status == "cancelled":
+            self.report({"WARNING"}, f"{self.job_label}: cancelled; nothing was changed")
+            return {"CANCELLED"}
+        if state.status == "failed":
+            self.report({"ERROR"}, state.message or f"{self.job_label} failed ({state.error_kind})")
+        else:
+            self.report({"ERROR"}, f"{self.job_label}: no answer from the worker (status {state.status})")
+        return {"CANCELLED"}
