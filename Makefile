@@ -10,6 +10,9 @@ DEV_PY := $(VENVS)/dev/bin/python
 PIN_PYTEST := pytest==9.2.0
 PIN_RUFF := ruff==0.17.6
 PIP_INSTALL := bin/pip install --quiet --disable-pip-version-check
+# The model runtime (the worker's venv): the pinned stack minus coqui-tts, which no test uses yet.
+RUNTIME_PY := $(VENVS)/runtime/bin/python
+RUNTIME_PACKAGES := torch torchaudio torchcodec diffusers transformers accelerate safetensors huggingface_hub
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
 ZIP := dist/storyloom-$(VERSION).zip
@@ -17,12 +20,13 @@ DEMO_USER := $(CURDIR)/out/demo-blender
 
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help venvs build lint unit blender-tests test demo clean
+.PHONY: help venvs build lint unit blender-tests test bench demo clean
 
 help:
 	@echo "make demo   build the extension, install it into a demo Blender profile, run it"
 	@echo "make test   lint, pure-core tests, then Blender tests on bpy $(BPY_VERSIONS)"
 	@echo "make build  $(ZIP), built and validated with Blender's own extension tool"
+	@echo "make bench  runtime overhead vs bare diffusers, cold vs warm, main-thread tick cost"
 
 $(VENVS)/python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
@@ -40,7 +44,12 @@ $(VENVS)/dev/ready: $(VENVS)/python-ok
 	$(VENVS)/dev/$(PIP_INSTALL) $(PIN_PYTEST) $(PIN_RUFF)
 	@touch $@
 
-venvs: $(VENVS)/dev/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
+$(VENVS)/runtime/ready: $(VENVS)/python-ok addon/runtime/requirements.txt
+	$(PYTHON) -m venv $(VENVS)/runtime
+	$(VENVS)/runtime/$(PIP_INSTALL) -c addon/runtime/requirements.txt $(RUNTIME_PACKAGES)
+	@touch $@
+
+venvs: $(VENVS)/dev/ready $(VENVS)/runtime/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
 
 build: $(VENVS)/bpy-5.0.1/ready
 	$(BLENDER_PY) tests/tools/extension.py build --output-dir dist
@@ -52,11 +61,15 @@ lint: $(VENVS)/dev/ready
 unit: $(VENVS)/dev/ready
 	$(DEV_PY) -m pytest tests/unit
 
-blender-tests: $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
+blender-tests: $(VENVS)/runtime/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
 	@for version in $(BPY_VERSIONS); do \
 	  echo "== Blender tests on bpy $$version =="; \
-	  $(VENVS)/bpy-$$version/bin/python -m pytest tests/blender || exit 1; \
+	  STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(VENVS)/bpy-$$version/bin/python -m pytest tests/blender \
+	    || exit 1; \
 	done
+
+bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready
+	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/runtime_overhead.py
 
 test: lint unit blender-tests
 

@@ -136,6 +136,7 @@ def clear_compositor(scene: bpy.types.Scene) -> None:
 
 # -- Materials ---------------------------------------------------------------------------------
 
+
 def material_node_tree(material: bpy.types.Material):
     """The material's shader node tree (5.x materials always have one; 4.5 needs use_nodes)."""
     if not IS_5X and not material.use_nodes:

@@ -90,8 +90,14 @@ def models_folder(runtime_python, tmp_path_factory) -> Path:
     """A models folder holding a tiny random-weight SD (safetensors) and a pickle-weight copy."""
     folder = tmp_path_factory.mktemp("models")
     subprocess.run(
-        [runtime_python, str(extension.REPO / "tests/tools/tiny_models.py"), "sd", str(folder / "tiny-sd"),
-         "--pickle-out", str(folder / "tiny-sd-pickle")],
+        [
+            runtime_python,
+            str(extension.REPO / "tests/tools/tiny_models.py"),
+            "sd",
+            str(folder / "tiny-sd"),
+            "--pickle-out",
+            str(folder / "tiny-sd-pickle"),
+        ],
         check=True,
         capture_output=True,
         env=dict(os.environ, HF_HUB_OFFLINE="1"),

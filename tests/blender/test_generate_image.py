@@ -37,12 +37,28 @@ def image_job(storyloom, worker_session, steps: int, output, seed: int = 1) -> s
     models = importlib.import_module(storyloom.__name__ + ".addon.core.models")
     project = importlib.import_module(storyloom.__name__ + ".addon.blender.project")
     spec = models.get_spec(models.load_registry(project.models_folder()), "tiny-sd")
-    params = {"prompt": "a lighthouse at dusk", "negative_prompt": "", "seed": seed, "width": 64,
-              "height": 64, "steps": steps, "guidance": 5.0}
+    params = {
+        "prompt": "a lighthouse at dusk",
+        "negative_prompt": "",
+        "seed": seed,
+        "width": 64,
+        "height": 64,
+        "steps": steps,
+        "guidance": 5.0,
+    }
     client = worker_session.get_client()
-    return client.submit({"task": "text-to-image", "spec": spec.to_dict(), "params": params,
-                          "output": str(output), "models_folder": str(project.models_folder()),
-                          "allow_online": False, "device": "cpu", "memory_mode": "balanced"})
+    return client.submit(
+        {
+            "task": "text-to-image",
+            "spec": spec.to_dict(),
+            "params": params,
+            "output": str(output),
+            "models_folder": str(project.models_folder()),
+            "allow_online": False,
+            "device": "cpu",
+            "memory_mode": "balanced",
+        }
+    )
 
 
 def test_generate_image_lands_a_texture_with_a_relative_path(storyloom, runtime, saved_scene):
@@ -80,7 +96,16 @@ def test_events_arrive_in_order_and_the_model_stays_warm(storyloom, runtime, wor
     before = client.stats()
     second = tracker.JobTracker(client, image_job(storyloom, worker_session, 4, tmp_path / "b.png")).wait(120)
     after = client.stats()
-    assert second.events == ["queued", "started", "progress", "progress", "progress", "progress", "artifact", "done"]
+    assert second.events == [
+        "queued",
+        "started",
+        "progress",
+        "progress",
+        "progress",
+        "progress",
+        "artifact",
+        "done",
+    ]
     assert (second.step, second.total) == (4, 4)
     assert second.result["cache_hit"] is True
     assert after["loads"] == before["loads"] and after["hits"] == before["hits"] + 1
@@ -137,15 +162,20 @@ def test_worker_killed_mid_job_fails_the_operator_and_the_next_job_works(
 def test_pickle_only_model_is_refused(storyloom, runtime, saved_scene):
     with pytest.raises(RuntimeError, match="only pickle weights .*safetensors only"):
         bpy.ops.storyloom.generate_image(prompt="x", **{**TINY, "model": "tiny-sd-pickle"})
-    assert not (saved_scene / "storyloom/images").exists() or not any((saved_scene / "storyloom/images").iterdir())
+    assert not (saved_scene / "storyloom/images").exists() or not any(
+        (saved_scene / "storyloom/images").iterdir()
+    )
 
 
 def test_unknown_or_missing_models_fail_fast_with_one_clear_message(storyloom, runtime, saved_scene):
     with pytest.raises(RuntimeError, match="Unknown model 'no-such-model'. Known models: .*sd15"):
         bpy.ops.storyloom.generate_image(prompt="x", **{**TINY, "model": "no-such-model"})
     started = time.monotonic()
-    with pytest.raises(RuntimeError, match=r"Model 'sdxl-turbo' \(stabilityai/sdxl-turbo\) was not found in .*"
-                                           r"Online access is off"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Model 'sdxl-turbo' \(stabilityai/sdxl-turbo\) was not found in .*"
+        r"Online access is off",
+    ):
         bpy.ops.storyloom.generate_image(prompt="x", **{**TINY, "model": "sdxl-turbo"})
     assert time.monotonic() - started < 20  # no hub retries (they take ~25 s)
 
@@ -163,8 +193,9 @@ def test_unknown_or_missing_models_fail_fast_with_one_clear_message(storyloom, r
         ({"guidance": -1.0}, "guidance scale must be a number between 0 and 50"),
     ],
 )
-def test_bad_input_is_refused_before_any_model_is_touched(storyloom, runtime, worker_session, saved_scene,
-                                                          overrides, message):
+def test_bad_input_is_refused_before_any_model_is_touched(
+    storyloom, runtime, worker_session, saved_scene, overrides, message
+):
     client = worker_session.get_client()
     starts, alive = client.starts, client.alive
     jobs = client.stats()["jobs_finished"] if alive else None

@@ -45,17 +45,29 @@ def snapshot() -> dict[str, set]:
     }
 
 
-def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs, tmp_path):
+def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs, tmp_path, runtime_python):
+    session = importlib.import_module(ADDON_MODULE + ".addon.blender.worker_session")
+    prefs.runtime_python = runtime_python
+    session.get_client().start()
+    worker = session.current_client()._process
     enabled = snapshot()
     assert enabled["classes"] >= {"STORYLOOM_OT_doctor", "VIEW3D_PT_storyloom"}
-    assert enabled["operators"] == {"doctor"}
-    assert "WindowManager.storyloom_doctor_report" in enabled["properties"]
+    assert enabled["operators"] == {
+        "doctor",
+        "generate_image",
+        "install_runtime",
+        "download_model",
+        "unload_models",
+        "open_worker_log",
+    }
+    assert enabled["properties"] == {"WindowManager.storyloom_doctor_report", "Scene.storyloom_image"}
     assert ("load_post", "forget_doctor_report") in enabled["handlers"]
     assert enabled["cli_command"] == {"storyloom"}
 
     addon_utils.disable(ADDON_MODULE, default_set=True)
     disabled = snapshot()
     assert all(not found for found in disabled.values()), disabled
+    assert worker is None or worker.poll() is not None  # no worker process outlives the add-on
 
     addon_utils.enable(ADDON_MODULE, default_set=True)
     assert snapshot() == enabled
