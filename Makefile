@@ -20,7 +20,7 @@ DEMO_USER := $(CURDIR)/out/demo-blender
 
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help venvs build lint unit blender-tests test bench demo clean
+.PHONY: help venvs build lint unit runtime-tests blender-tests test bench demo clean
 
 help:
 	@echo "make demo   build the extension, install it into a demo Blender profile, run it"
@@ -46,7 +46,7 @@ $(VENVS)/dev/ready: $(VENVS)/python-ok
 
 $(VENVS)/runtime/ready: $(VENVS)/python-ok addon/runtime/requirements.txt
 	$(PYTHON) -m venv $(VENVS)/runtime
-	$(VENVS)/runtime/$(PIP_INSTALL) -c addon/runtime/requirements.txt $(RUNTIME_PACKAGES)
+	$(VENVS)/runtime/$(PIP_INSTALL) -c addon/runtime/requirements.txt $(RUNTIME_PACKAGES) $(PIN_PYTEST)
 	@touch $@
 
 venvs: $(VENVS)/dev/ready $(VENVS)/runtime/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
@@ -61,6 +61,9 @@ lint: $(VENVS)/dev/ready
 unit: $(VENVS)/dev/ready
 	$(DEV_PY) -m pytest tests/unit
 
+runtime-tests: $(VENVS)/runtime/ready
+	$(RUNTIME_PY) -m pytest tests/runtime
+
 blender-tests: $(VENVS)/runtime/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$(v)/ready)
 	@for version in $(BPY_VERSIONS); do \
 	  echo "== Blender tests on bpy $$version =="; \
@@ -71,7 +74,7 @@ blender-tests: $(VENVS)/runtime/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$
 bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/runtime_overhead.py
 
-test: lint unit blender-tests
+test: lint unit runtime-tests blender-tests
 
 # Until the brief-to-film job lands, the demo builds, installs and runs `doctor` in Blender.
 demo: build

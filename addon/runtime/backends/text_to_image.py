@@ -67,7 +67,7 @@ def load_pipeline(spec: ModelSpec, placement: Placement, models_folder: Path, al
     pipeline_class = getattr(importlib.import_module("diffusers"), family.PIPELINE_CLASS)
     pipe = pipeline_class.from_pretrained(
         str(folder) if folder is not None else spec.source,
-        torch_dtype=placement.torch_dtype(),
+        dtype=placement.torch_dtype(),
         use_safetensors=True,  # never unpickle weights
         local_files_only=not allow_online,
         cache_dir=str(hub_cache_dir(models_folder)),
