@@ -33,7 +33,8 @@ import json, sys, time
 started = time.perf_counter()
 import torch
 from diffusers import StableDiffusionPipeline
-folder, runs, width, steps, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+folder, out = sys.argv[1], sys.argv[5]
+runs, width, steps = (int(value) for value in sys.argv[2:5])
 pipe = StableDiffusionPipeline.from_pretrained(folder, dtype=torch.float32, use_safetensors=True,
                                                local_files_only=True)
 pipe.set_progress_bar_config(disable=True)
