@@ -11,6 +11,7 @@ requests, so a cancel reaches a running job between two denoising steps.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import queue
@@ -29,6 +30,15 @@ from .cache import ModelCache
 log = logging.getLogger("storyloom.worker")
 
 _SHUTDOWN = object()
+
+# Tasks that need no model cache: task -> (backends module, function(job, context) -> result).
+SIMPLE_TASKS = {
+    "download": ("download", "download"),
+    "previz-image": ("previz_card", "previz_image"),
+    "speech": ("speech_espeak", "speak"),
+    "music": ("music_procedural", "music"),
+    "loudness": ("loudness", "measure"),
+}
 
 
 class Worker:
@@ -148,10 +158,10 @@ class Worker:
         task = job.get("task")
         if task == "text-to-image":
             return self._text_to_image(job, context)
-        if task == "download":
-            from .backends.download import download
-
-            return download(job, context)
+        if task in SIMPLE_TASKS:
+            module_name, function_name = SIMPLE_TASKS[task]
+            module = importlib.import_module(f"{__package__}.backends.{module_name}")
+            return getattr(module, function_name)(job, context)
         if task == "unload":
             return {"unloaded": self.cache.unload(job.get("key"))}
         raise BadInput(f"Unknown task '{task}'.")

@@ -1,0 +1,104 @@
+"""Previz images: a storyboard card per shot, at the film's resolution, with numpy only.
+
+A card shows the style palette as a graded backdrop, the shot number and the shot's visual
+prompt. It is what an animatic needs (what is on screen, for how long) and the honest
+stand-in for a diffusion image until weights are present.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from ...core.atomic import write_atomic
+from .bitmap_font import GLYPH_HEIGHT, GLYPH_WIDTH, glyph, wrap
+
+
+def hex_to_rgb(color: str) -> np.ndarray:
+    color = color.lstrip("#")
+    return np.array([int(color[i : i + 2], 16) for i in (0, 2, 4)], dtype=np.float32)
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """RGB uint8 (height, width, 3) -> PNG bytes (no filter, fast deflate)."""
+    height, width, _ = pixels.shape
+    rows = np.zeros((height, width * 3 + 1), dtype=np.uint8)
+    rows[:, 1:] = pixels.reshape(height, width * 3)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + chunk(b"IEND", b"")
+    )
+
+
+def draw_text(pixels: np.ndarray, text: str, x: int, y: int, scale: int, color: np.ndarray) -> int:
+    """Draw one line of text with its top-left at (x, y); returns the x after it."""
+    step = (GLYPH_WIDTH + 1) * scale
+    for character in text:
+        rows = glyph(character)
+        mask = np.array(
+            [[(row >> (GLYPH_WIDTH - 1 - bit)) & 1 for bit in range(GLYPH_WIDTH)] for row in rows], dtype=bool
+        )
+        mask = np.kron(mask, np.ones((scale, scale), dtype=bool))
+        region = pixels[y : y + GLYPH_HEIGHT * scale, x : x + GLYPH_WIDTH * scale]
+        region[mask[: region.shape[0], : region.shape[1]]] = color
+        x += step
+    return x
+
+
+def render_card(
+    width: int, height: int, palette: list[str], number: int, title: str, text: str
+) -> np.ndarray:
+    colors = [hex_to_rgb(c) for c in (palette or ["#1b1f3b", "#c8553d"])]
+    top, bottom = colors[0], colors[-1] if len(colors) > 1 else colors[0] * 0.5
+    ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
+    column = top[None, :] * (1 - ramp) + bottom[None, :] * ramp  # (height, 3)
+    pixels = np.repeat(column[:, None, :], width, axis=1)
+    # A soft light in the upper third, in the palette's middle colour, so cards are not flat.
+    accent = colors[len(colors) // 2]
+    yy, xx = np.ogrid[:height, :width]
+    glow = np.exp(
+        -(((xx - width * 0.62) / (width * 0.35)) ** 2 + ((yy - height * 0.35) / (height * 0.3)) ** 2)
+    )
+    pixels = pixels * (1 - 0.45 * glow[..., None]) + accent * (0.45 * glow[..., None])
+    pixels = pixels.clip(0, 255).astype(np.uint8)
+
+    unit = max(1, min(width, height) // 180)
+    margin = 8 * unit
+    white = np.array([240, 240, 235], dtype=np.uint8)
+    draw_text(pixels, f"SHOT {number:02d}", margin, margin, 3 * unit, white)
+    draw_text(pixels, title[:60], margin, margin + 26 * unit, unit + 1, white)
+    columns = max(8, (width - 2 * margin) // ((GLYPH_WIDTH + 1) * 2 * unit))
+    lines = wrap(text, columns)[:6]
+    line_height = (GLYPH_HEIGHT + 3) * 2 * unit
+    band_top = height - margin - line_height * len(lines) - margin
+    pixels[max(0, band_top) :] = (pixels[max(0, band_top) :] * 0.45).astype(np.uint8)
+    for index, line in enumerate(lines):
+        draw_text(pixels, line, margin, band_top + margin + index * line_height, 2 * unit, white)
+    return pixels
+
+
+def previz_image(job: dict, ctx) -> dict:
+    """Task ``previz-image``: one storyboard card PNG (written atomically)."""
+    pixels = render_card(
+        int(job["width"]),
+        int(job["height"]),
+        list(job.get("palette", [])),
+        int(job.get("number", 1)),
+        str(job.get("title", "")),
+        str(job.get("text", "")),
+    )
+    output = Path(job["output"])
+    png = encode_png(pixels)
+    write_atomic(output, lambda temp: temp.write_bytes(png))
+    ctx.artifact(output, width=pixels.shape[1], height=pixels.shape[0])
+    return {"output": str(output)}
