@@ -38,6 +38,7 @@ SIMPLE_TASKS = {
     "speech": ("speech_espeak", "speak"),
     "music": ("music_procedural", "music"),
     "loudness": ("loudness", "measure"),
+    "master": ("loudness", "master"),
 }
 
 

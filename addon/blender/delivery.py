@@ -1,0 +1,88 @@
+"""Render settings and outputs for a delivery preset: video, mixed WAV, PNG frames.
+
+Files are rendered under a temporary name in the target folder and renamed when complete,
+so a failed or cancelled render never leaves a half-written deliverable.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import bpy
+
+from ..core.presets import DeliveryPreset
+from . import compat
+
+
+def configure(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
+    render = scene.render
+    render.resolution_x, render.resolution_y, render.resolution_percentage = preset.width, preset.height, 100
+    render.fps, render.fps_base = preset.fps, 1.0
+    # Generated pictures are display-referred (sRGB) already: AgX would tone-map them again.
+    scene.view_settings.view_transform = "Standard"
+    scene.view_settings.look = "None"
+    render.use_sequencer = True
+    scene.render.use_compositing = False  # the look is already in the graded stills
+    compat.set_video_output(scene)
+    ffmpeg = render.ffmpeg
+    ffmpeg.format = preset.container
+    ffmpeg.codec = preset.codec
+    if preset.codec == "H264":
+        ffmpeg.constant_rate_factor = "HIGH"
+        ffmpeg.ffmpeg_preset = "REALTIME"
+        ffmpeg.gopsize = preset.fps
+    if preset.prores_profile:
+        ffmpeg.ffmpeg_prores_profile = preset.prores_profile
+    ffmpeg.audio_codec = preset.audio_codec
+    ffmpeg.audio_mixrate = 48000
+    ffmpeg.audio_channels = "STEREO"
+    if preset.audio_codec == "AAC":
+        ffmpeg.audio_bitrate = 192
+
+
+def _temp_beside(target: Path) -> Path:
+    return target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part{target.suffix}")
+
+
+def render_video(scene: bpy.types.Scene, target: Path) -> Path:
+    """Render the scene's sequencer to ``target`` (atomically)."""
+    temp = _temp_beside(target)
+    scene.render.filepath = str(temp)
+    try:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.render.render(animation=True, scene=scene.name)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
+def mixdown(scene: bpy.types.Scene, target: Path) -> Path:
+    """The scene's audio as a 48 kHz 16-bit WAV (atomically)."""
+    temp = _temp_beside(target)
+    try:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.sound.mixdown(filepath=str(temp), container="WAV", codec="PCM", format="S16",
+                                  mixrate=48000, check_existing=False)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
+def render_png_sequence(scene: bpy.types.Scene, folder: Path) -> Path:
+    """Every frame as PNG into ``folder`` (frames are each written by Blender in one go)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = scene.render.image_settings
+    saved = (settings.file_format, scene.render.filepath)
+    compat.set_image_output(scene, "PNG")
+    scene.render.filepath = str(folder / "frame_")
+    try:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.render.render(animation=True, scene=scene.name)
+    finally:
+        compat.set_video_output(scene) if saved[0] == "FFMPEG" else compat.set_image_output(scene, saved[0])
+        scene.render.filepath = saved[1]
+    return folder
