@@ -53,7 +53,85 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip starting the runtime Python (fast; package and device lines are omitted)",
     )
+    film = commands.add_parser(
+        "film",
+        help="brief to film: plan, previz, voice, music, edit, grade, master, render",
+        description="Build a film from a brief with the zero-download backends and deliver it.",
+    )
+    source = film.add_mutually_exclusive_group(required=True)
+    source.add_argument("--brief", help="the brief text")
+    source.add_argument("--brief-file", metavar="FILE", help="read the brief from a UTF-8 text file")
+    film.add_argument(
+        "--out", required=True, metavar="FILE", help="the video to write (.mp4, or .mov for prores)"
+    )
+    film.add_argument("--preset", help="youtube, vertical or prores (default: from the brief's words)")
+    film.add_argument("--title", help="the film's title (default: from the brief)")
+    film.add_argument("--look", choices=["neutral", "cinematic"], help="override the style bible's grade")
+    film.add_argument("--png-sequence", metavar="DIR", help="also write every frame as PNG into DIR")
+    film.add_argument("--no-wav", action="store_true", help="skip the mastered WAV beside the video")
+    film.add_argument(
+        "--save",
+        nargs="?",
+        const="",
+        metavar="BLEND",
+        help="keep the edit as a .blend (default: beside --out); media goes beside it",
+    )
+    film.add_argument("--runtime-python", metavar="PYTHON", help="the worker's Python for this run")
     return parser
+
+
+def _run_film(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .blender import film, film_run
+    from .blender.errors import USER_ERRORS
+    from .prefs import get_preferences
+
+    output = Path(args.out).expanduser().resolve()
+    if args.brief_file:
+        try:
+            brief = Path(args.brief_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"storyloom: error: cannot read the brief file {args.brief_file}: {error}", file=sys.stderr)
+            return 1
+    else:
+        brief = args.brief
+    if args.runtime_python:
+        get_preferences().runtime_python = args.runtime_python
+    blend = None
+    if args.save is not None:
+        blend = Path(args.save).expanduser().resolve() if args.save else output.with_suffix(".blend")
+        if not blend.parent.is_dir():
+            print(f"storyloom: error: the folder for {blend} does not exist", file=sys.stderr)
+            return 1
+        bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # so '//' media lands beside it
+    preset = args.preset
+    request = film.FilmRequest(
+        brief=brief,
+        output=output,
+        preset=preset,
+        title=args.title,
+        look=args.look,
+        wav=not args.no_wav,
+        png_sequence=Path(args.png_sequence).resolve() if args.png_sequence else None,
+    )
+    try:
+        build = film_run.start_build(bpy.context.scene, request)
+        report = film.run_to_end(build, lambda stage, f: print(f"[storyloom] {f:4.0%} {stage}", flush=True))
+    except (*USER_ERRORS, RuntimeError) as error:
+        print(f"storyloom: error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        from .blender import worker_session
+
+        worker_session.shutdown()
+    if blend is not None:
+        bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+        report.files.append(str(blend))
+        if (beside := film_run.save_plan_beside_blend(report.plan)) is not None:
+            report.files.append(str(beside))
+    print(report.text())
+    return 0
 
 
 def _open_blend(path: str) -> str | None:
@@ -91,6 +169,8 @@ def main(argv: list[str]) -> int:
         return 1
     if args.command == "doctor":
         return _run_doctor(args)
+    if args.command == "film":
+        return _run_film(args)
     parser.print_help()
     return 2
 

@@ -49,13 +49,34 @@ class STORYLOOM_PG_image_settings(ImageSettings, bpy.types.PropertyGroup):
     pass
 
 
-classes = (STORYLOOM_PG_image_settings,)
+def _preset_items(self, context):
+    from .core.presets import PRESETS
+
+    return [("AUTO", "From the Brief", "")] + [(name, name.title(), p.label) for name, p in PRESETS.items()]
+
+
+class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
+    """What the Sequencer panel's Build Film button uses (saved with the .blend)."""
+
+    brief: StringProperty(
+        name="Brief", default="Create a cinematic 30-sec brand film with dramatic lighting and voiceover."
+    )
+    preset: bpy.props.EnumProperty(name="Delivery", items=_preset_items)
+    look: bpy.props.EnumProperty(
+        name="Look",
+        items=(("AUTO", "From the Brief", ""), ("neutral", "Neutral", ""), ("cinematic", "Cinematic", "")),
+    )
+    output: StringProperty(name="Output", subtype="FILE_PATH", default="//storyloom/film.mp4")
+
+
+classes = (STORYLOOM_PG_image_settings, STORYLOOM_PG_film_settings)
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)
 
 
 def register() -> None:
     _register_classes()
     bpy.types.Scene.storyloom_image = PointerProperty(type=STORYLOOM_PG_image_settings)
+    bpy.types.Scene.storyloom_film = PointerProperty(type=STORYLOOM_PG_film_settings)
     bpy.types.WindowManager.storyloom_doctor_report = StringProperty(
         name="Doctor Report",
         description="Output of the last Storyloom doctor run",
@@ -65,5 +86,6 @@ def register() -> None:
 
 def unregister() -> None:
     del bpy.types.WindowManager.storyloom_doctor_report
+    del bpy.types.Scene.storyloom_film
     del bpy.types.Scene.storyloom_image
     _unregister_classes()

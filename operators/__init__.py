@@ -1,6 +1,6 @@
 """Blender operators, one module per area."""
 
 from ..addon.registration import register_modules_factory
-from . import doctor, generate_image, runtime
+from . import doctor, film, generate_image, runtime
 
-register, unregister = register_modules_factory((doctor, generate_image, runtime))
+register, unregister = register_modules_factory((doctor, generate_image, runtime, film))

@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import bpy
 
-from ..addon.core.models import ModelError
-from ..addon.core.paths import StoryloomPathError
-from ..addon.core.runtime_probe import RuntimePythonError
-from ..addon.core.validation import BadInput
-from ..addon.runtime.client import WorkerStartError
+from ..addon.blender.errors import USER_ERRORS
 from ..addon.runtime.tracker import JobState, JobTracker
-
-# Errors whose message is written for the artist: reported as-is, no traceback.
-USER_ERRORS = (BadInput, ModelError, StoryloomPathError, RuntimePythonError, WorkerStartError)
 
 TIMER_INTERVAL_S = 0.05
 

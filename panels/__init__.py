@@ -1,6 +1,6 @@
 """Blender panels and menus."""
 
 from ..addon.registration import register_modules_factory
-from . import view3d
+from . import sequencer, view3d
 
-register, unregister = register_modules_factory((view3d,))
+register, unregister = register_modules_factory((view3d, sequencer))

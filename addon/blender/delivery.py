@@ -64,8 +64,14 @@ def mixdown(scene: bpy.types.Scene, target: Path) -> Path:
     temp = _temp_beside(target)
     try:
         with bpy.context.temp_override(scene=scene):
-            bpy.ops.sound.mixdown(filepath=str(temp), container="WAV", codec="PCM", format="S16",
-                                  mixrate=48000, check_existing=False)
+            bpy.ops.sound.mixdown(
+                filepath=str(temp),
+                container="WAV",
+                codec="PCM",
+                format="S16",
+                mixrate=48000,
+                check_existing=False,
+            )
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import bpy
 
-from ..core import director, plan as plan_io
+from ..core import director
+from ..core import plan as plan_io
 from ..core.atomic import write_atomic
 from ..core.keys import artifact_key, slug
 from ..core.paths import StoryloomPathError, contained_path
@@ -71,25 +72,44 @@ class FilmReport:
 
     def to_dict(self) -> dict:
         return {
-            "output": str(self.output), "title": self.plan.get("film", {}).get("title"),
-            "preset": self.plan.get("film", {}).get("preset"), "duration": self.duration, "frames": self.frames,
-            "stages_seconds": self.stages, "total_seconds": round(sum(self.stages.values()), 3),
-            "shots": self.shots, "backends": BACKENDS, "files": self.files,
-            "loudness": {"measured_lufs": self.lufs_before, "target_lufs": self.lufs_target,
-                         "delivered_lufs": self.lufs_after, "peak_dbfs": self.peak_dbfs},
+            "output": str(self.output),
+            "title": self.plan.get("film", {}).get("title"),
+            "preset": self.plan.get("film", {}).get("preset"),
+            "duration": self.duration,
+            "frames": self.frames,
+            "stages_seconds": self.stages,
+            "total_seconds": round(sum(self.stages.values()), 3),
+            "shots": self.shots,
+            "backends": BACKENDS,
+            "files": self.files,
+            "loudness": {
+                "measured_lufs": self.lufs_before,
+                "target_lufs": self.lufs_target,
+                "delivered_lufs": self.lufs_after,
+                "peak_dbfs": self.peak_dbfs,
+            },
             "warnings": self.warnings,
         }
 
     def text(self) -> str:
-        lines = [f"Storyloom film: {self.output}",
-                 f"  {len(self.shots)} shots, {self.duration:.3f} s ({self.frames} frames)"]
+        lines = [
+            f"Storyloom film: {self.output}",
+            f"  {len(self.shots)} shots, {self.duration:.3f} s ({self.frames} frames)",
+        ]
         for shot in self.shots:
-            lines.append(f"  {shot['id']}  {shot['start']:7.3f}-{shot['end']:7.3f} s  {shot['camera']:<9} "
-                         f"{shot['line'][:60]}")
-        lines.append(f"  loudness: {self.lufs_before:.1f} LUFS mixed -> {self.lufs_after:.1f} LUFS delivered "
-                     f"(target {self.lufs_target:.0f}), peak {self.peak_dbfs:.1f} dBFS")
-        lines.append("  stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.stages.items())
-                     + f"; total {sum(self.stages.values()):.2f}s")
+            lines.append(
+                f"  {shot['id']}  {shot['start']:7.3f}-{shot['end']:7.3f} s  {shot['camera']:<9} "
+                f"{shot['line'][:60]}"
+            )
+        lines.append(
+            f"  loudness: {self.lufs_before:.1f} LUFS mixed -> {self.lufs_after:.1f} LUFS delivered "
+            f"(target {self.lufs_target:.0f}), peak {self.peak_dbfs:.1f} dBFS"
+        )
+        lines.append(
+            "  stages: "
+            + ", ".join(f"{k} {v:.2f}s" for k, v in self.stages.items())
+            + f"; total {sum(self.stages.values()):.2f}s"
+        )
         lines.append("  backends: " + "; ".join(f"{k}: {v}" for k, v in BACKENDS.items()))
         lines += [f"  file: {f}" for f in self.files]
         lines += [f"  warning: {w}" for w in self.warnings]
@@ -102,13 +122,17 @@ def check_output(path: Path, extension: str) -> Path:
     if path.suffix.lower() != extension:
         raise BadInput(f"The output {path.name} must end in {extension} for this preset.")
     if not path.parent.is_dir():
-        raise StoryloomPathError(f"The output folder {path.parent} does not exist: create it or choose another.")
+        raise StoryloomPathError(
+            f"The output folder {path.parent} does not exist: create it or choose another."
+        )
     probe = path.parent / f".storyloom-write-test-{time.time_ns()}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
-        raise StoryloomPathError(f"The output folder {path.parent} is not writable ({error.strerror}).") from None
+        raise StoryloomPathError(
+            f"The output folder {path.parent} is not writable ({error.strerror})."
+        ) from None
     return path
 
 
@@ -169,14 +193,33 @@ class FilmBuild:
         started = time.perf_counter()
         film, style = plan["film"], plan["style"]
         cards = [folder / "cards" / f"{shot['id']}.png" for shot in plan["shots"]]
-        card_jobs = [self._submit({"task": "previz-image", "output": str(path), "width": film["width"],
-                                   "height": film["height"], "palette": style["palette"], "number": index + 1,
-                                   "title": film["title"], "text": shot["prompt"]})
-                     for index, (shot, path) in enumerate(zip(plan["shots"], cards, strict=True))]
+        card_jobs = [
+            self._submit(
+                {
+                    "task": "previz-image",
+                    "output": str(path),
+                    "width": film["width"],
+                    "height": film["height"],
+                    "palette": style["palette"],
+                    "number": index + 1,
+                    "title": film["title"],
+                    "text": shot["prompt"],
+                }
+            )
+            for index, (shot, path) in enumerate(zip(plan["shots"], cards, strict=True))
+        ]
         voices = [folder / "voice" / f"{shot['id']}.wav" for shot in plan["shots"]]
-        speech_jobs = [self._submit({"task": "speech", "output": str(path), "voice": plan["characters"][0]["voice"],
-                                     "text": " ".join(line["text"] for line in shot["lines"])})
-                       for shot, path in zip(plan["shots"], voices, strict=True)]
+        speech_jobs = [
+            self._submit(
+                {
+                    "task": "speech",
+                    "output": str(path),
+                    "voice": plan["characters"][0]["voice"],
+                    "text": " ".join(line["text"] for line in shot["lines"]),
+                }
+            )
+            for shot, path in zip(plan["shots"], voices, strict=True)
+        ]
         yield from self._wait(card_jobs, "images", 0.15)
         if self.cancelled:
             return
@@ -203,9 +246,18 @@ class FilmBuild:
         beats = [i * 60.0 / style["bpm"] for i in range(int(total_estimate * style["bpm"] / 60) + 1)]
         timings = time_shots(durations, film["target_duration"], film["fps"], beats)
         total_seconds = timings[-1].end_frame / film["fps"]
-        music = self._submit({"task": "music", "output": str(folder / "music.wav"), "duration": total_seconds,
-                              "bpm": style["bpm"], "key": style["key"], "mode": style["mode"],
-                              "energy": style["energy"], "seed": plan["characters"][0]["seed"]})
+        music = self._submit(
+            {
+                "task": "music",
+                "output": str(folder / "music.wav"),
+                "duration": total_seconds,
+                "bpm": style["bpm"],
+                "key": style["key"],
+                "mode": style["mode"],
+                "energy": style["energy"],
+                "seed": plan["characters"][0]["seed"],
+            }
+        )
         yield from self._wait([music], "music", 0.5)
         if self.cancelled:
             return
@@ -213,31 +265,52 @@ class FilmBuild:
 
         started = time.perf_counter()
         voice_spans = [(t.voice_start, t.voice_end) for t in timings]
-        keys = duck_keyframes(voice_spans, request.music_level, request.duck_db, request.duck_attack,
-                              request.duck_release)
-        media = [timeline.ShotMedia(picture, voice, " ".join(line["text"] for line in shot["lines"]))
-                 for shot, picture, voice in zip(plan["shots"], graded, voices, strict=True)]
+        keys = duck_keyframes(
+            voice_spans, request.music_level, request.duck_db, request.duck_attack, request.duck_release
+        )
+        media = [
+            timeline.ShotMedia(picture, voice, " ".join(line["text"] for line in shot["lines"]))
+            for shot, picture, voice in zip(plan["shots"], graded, voices, strict=True)
+        ]
         summary = timeline.layout(self.scene, plan, timings, media, folder / "music.wav", keys)
         delivery.configure(self.scene, preset)
         report.frames, report.duration = summary["frames"], summary["frames"] / film["fps"]
-        report.shots = [{"id": shot["id"], "start": t.start_frame / film["fps"], "end": t.end_frame / film["fps"],
-                         "voice_start": t.voice_start, "voice_end": t.voice_end, "camera": shot["camera"],
-                         "line": media_item.subtitle}
-                        for shot, t, media_item in zip(plan["shots"], timings, media, strict=True)]
+        report.shots = [
+            {
+                "id": shot["id"],
+                "start": t.start_frame / film["fps"],
+                "end": t.end_frame / film["fps"],
+                "voice_start": t.voice_start,
+                "voice_end": t.voice_end,
+                "camera": shot["camera"],
+                "line": media_item.subtitle,
+            }
+            for shot, t, media_item in zip(plan["shots"], timings, media, strict=True)
+        ]
         self._timed("layout", started)
         yield "layout", 0.6
 
         started = time.perf_counter()
         mix = delivery.mixdown(self.scene, folder / "mix.wav")
         master_wav = folder / "master.wav"
-        mastered = self._submit({"task": "master", "path": str(mix), "output": str(master_wav),
-                                 "target_lufs": preset.lufs, "ceiling_db": -1.0})
+        mastered = self._submit(
+            {
+                "task": "master",
+                "path": str(mix),
+                "output": str(master_wav),
+                "target_lufs": preset.lufs,
+                "ceiling_db": -1.0,
+            }
+        )
         yield from self._wait([mastered], "master", 0.65)
         if self.cancelled:
             return
         result = mastered.state.result
-        report.lufs_before, report.lufs_after, report.peak_dbfs = result["lufs_before"], result["lufs"], \
-            result["peak_dbfs"]
+        report.lufs_before, report.lufs_after, report.peak_dbfs = (
+            result["lufs_before"],
+            result["lufs"],
+            result["peak_dbfs"],
+        )
         self._timed("master", started)
         yield "master", 0.7
 

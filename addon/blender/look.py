@@ -39,7 +39,7 @@ def build_look_group(look: str, denoise: bool = False, glare: bool = False):
     group = bpy.data.node_groups.new(name, "CompositorNodeTree")
     group.interface.new_socket(name="Image", in_out="INPUT", socket_type="NodeSocketColor")
     group.interface.new_socket(name="Image", in_out="OUTPUT", socket_type="NodeSocketColor")
-    nodes, links = group.nodes, group.links
+    nodes = group.nodes
     entry, leave = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
     current = entry.outputs["Image"]
     if denoise:

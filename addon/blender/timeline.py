@@ -103,7 +103,9 @@ def layout(
     total = timings[-1].end_frame
     for shot, timing, media in zip(plan["shots"], timings, shots, strict=True):
         start = FIRST_FRAME + timing.start_frame
-        picture = _own(compat.strips(scene).new_image(shot["id"], str(media.picture), CHANNELS["picture"], start))
+        picture = _own(
+            compat.strips(scene).new_image(shot["id"], str(media.picture), CHANNELS["picture"], start)
+        )
         picture.frame_final_duration = timing.frames
         _animate_camera(picture, shot["camera"], start, start + timing.frames - 1, width, height)
         if shot["transition"] == "fade":
@@ -114,12 +116,31 @@ def layout(
             picture.keyframe_insert("blend_alpha", frame=start + min(FADE_IN_FRAMES, timing.frames - 1))
         if media.voice is not None:
             voice_start = FIRST_FRAME + round(timing.voice_start * fps)
-            _own(compat.strips(scene).new_sound(f"{shot['id']}-voice", str(media.voice), CHANNELS["dialogue"],
-                                               voice_start))
-            _text(scene, f"{shot['id']}-subtitle", media.subtitle, CHANNELS["subtitles"], voice_start,
-                  round((timing.voice_end - timing.voice_start) * fps), height * 0.045, 0.08)
-    _text(scene, "title", film["title"], CHANNELS["titles"], FIRST_FRAME, min(total, round(2.5 * fps)),
-          height * 0.08, 0.5)
+            _own(
+                compat.strips(scene).new_sound(
+                    f"{shot['id']}-voice", str(media.voice), CHANNELS["dialogue"], voice_start
+                )
+            )
+            _text(
+                scene,
+                f"{shot['id']}-subtitle",
+                media.subtitle,
+                CHANNELS["subtitles"],
+                voice_start,
+                round((timing.voice_end - timing.voice_start) * fps),
+                height * 0.045,
+                0.08,
+            )
+    _text(
+        scene,
+        "title",
+        film["title"],
+        CHANNELS["titles"],
+        FIRST_FRAME,
+        min(total, round(2.5 * fps)),
+        height * 0.08,
+        0.5,
+    )
     music_strip = _own(compat.strips(scene).new_sound("music", str(music), CHANNELS["music"], FIRST_FRAME))
     if music_strip.frame_final_duration > total:
         music_strip.frame_final_duration = total

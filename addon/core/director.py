@@ -23,38 +23,100 @@ LEAD_IN, LEAD_OUT = 0.4, 0.6
 _DURATION = re.compile(
     r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|sec\b|s\b|minutes?|mins?|min\b|m\b|hours?|hrs?|hr\b|h\b)", re.I
 )
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20,
-                 "thirty": 30, "forty-five": 45, "sixty": 60, "ninety": 90}
+_WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty-five": 45,
+    "sixty": 60,
+    "ninety": 90,
+}
 _WORD_DURATION = re.compile(rf"\b({'|'.join(_WORD_NUMBERS)})[- ](seconds?|minutes?)\b", re.I)
 _PLATFORM_WORDS = {
     "vertical": ("vertical", "portrait", "instagram", "reels", "reel", "tiktok", "shorts", "stories", "9:16"),
     "prores": ("broadcast", "ott", "television", "tv spot", "mezzanine", "prores", "cinema", "theatrical"),
     "youtube": ("youtube", "landscape", "16:9", "widescreen"),
 }
-_IMPERATIVE = re.compile(r"^(please\s+)?(create|make|produce|generate|build|design|write|give|render|craft)\b", re.I)
+_IMPERATIVE = re.compile(
+    r"^(please\s+)?(create|make|produce|generate|build|design|write|give|render|craft)\b", re.I
+)
 
 # mood word -> style bible (look, grade, palette, music)
 _MOODS = (
-    (("dramatic", "cinematic", "epic", "intense", "bold"),
-     {"look": "cinematic", "mood": "dramatic", "grade": "cinematic", "palette": ["#0b132b", "#1c2541", "#3a506b",
-                                                                               "#f4a259"],
-      "music_mood": "tense, building", "bpm": 92, "key": "D", "mode": "minor", "energy": 0.65}),
-    (("energetic", "upbeat", "fun", "playful", "exciting", "vibrant"),
-     {"look": "bright, punchy", "mood": "upbeat", "grade": "neutral", "palette": ["#ffbe0b", "#fb5607", "#ff006e",
-                                                                                "#3a86ff"],
-      "music_mood": "upbeat, driving", "bpm": 124, "key": "G", "mode": "major", "energy": 0.9}),
-    (("calm", "serene", "peaceful", "gentle", "soft", "relaxing"),
-     {"look": "soft natural light", "mood": "calm", "grade": "neutral", "palette": ["#d8e2dc", "#ffe5d9",
-                                                                                  "#9d8189"],
-      "music_mood": "calm, airy", "bpm": 72, "key": "F", "mode": "major", "energy": 0.25}),
-    (("dark", "moody", "mysterious", "noir", "suspense"),
-     {"look": "low-key, high contrast", "mood": "mysterious", "grade": "cinematic",
-      "palette": ["#0d0d0d", "#2b2d42", "#8d99ae"], "music_mood": "dark, sparse", "bpm": 80, "key": "A",
-      "mode": "minor", "energy": 0.4}),
+    (
+        ("dramatic", "cinematic", "epic", "intense", "bold"),
+        {
+            "look": "cinematic",
+            "mood": "dramatic",
+            "grade": "cinematic",
+            "palette": ["#0b132b", "#1c2541", "#3a506b", "#f4a259"],
+            "music_mood": "tense, building",
+            "bpm": 92,
+            "key": "D",
+            "mode": "minor",
+            "energy": 0.65,
+        },
+    ),
+    (
+        ("energetic", "upbeat", "fun", "playful", "exciting", "vibrant"),
+        {
+            "look": "bright, punchy",
+            "mood": "upbeat",
+            "grade": "neutral",
+            "palette": ["#ffbe0b", "#fb5607", "#ff006e", "#3a86ff"],
+            "music_mood": "upbeat, driving",
+            "bpm": 124,
+            "key": "G",
+            "mode": "major",
+            "energy": 0.9,
+        },
+    ),
+    (
+        ("calm", "serene", "peaceful", "gentle", "soft", "relaxing"),
+        {
+            "look": "soft natural light",
+            "mood": "calm",
+            "grade": "neutral",
+            "palette": ["#d8e2dc", "#ffe5d9", "#9d8189"],
+            "music_mood": "calm, airy",
+            "bpm": 72,
+            "key": "F",
+            "mode": "major",
+            "energy": 0.25,
+        },
+    ),
+    (
+        ("dark", "moody", "mysterious", "noir", "suspense"),
+        {
+            "look": "low-key, high contrast",
+            "mood": "mysterious",
+            "grade": "cinematic",
+            "palette": ["#0d0d0d", "#2b2d42", "#8d99ae"],
+            "music_mood": "dark, sparse",
+            "bpm": 80,
+            "key": "A",
+            "mode": "minor",
+            "energy": 0.4,
+        },
+    ),
 )
-_DEFAULT_STYLE = {"look": "clean commercial", "mood": "confident", "grade": "neutral",
-                  "palette": ["#14213d", "#fca311", "#e5e5e5"], "music_mood": "warm, steady", "bpm": 100,
-                  "key": "C", "mode": "major", "energy": 0.6}
+_DEFAULT_STYLE = {
+    "look": "clean commercial",
+    "mood": "confident",
+    "grade": "neutral",
+    "palette": ["#14213d", "#fca311", "#e5e5e5"],
+    "music_mood": "warm, steady",
+    "bpm": 100,
+    "key": "C",
+    "mode": "major",
+    "energy": 0.6,
+}
 _CAMERA_MOVES = ("push-in", "pan-right", "tilt-up", "pan-left", "pull-out")
 _BODY_LINES = (
     "Every detail is shaped with care.",
@@ -91,8 +153,8 @@ def read_duration(brief: str, warnings: list[str]) -> float:
         return MIN_DURATION
     if seconds > MAX_DURATION:
         warnings.append(
-            f"A {seconds:g} s film is beyond what the previz pipeline builds in one go; using {MAX_DURATION:g} s "
-            "(split longer films into parts)."
+            f"A {seconds:g} s film is beyond what the previz pipeline builds in one go; "
+            f"using {MAX_DURATION:g} s (split longer films into parts)."
         )
         return MAX_DURATION
     return seconds
@@ -115,8 +177,9 @@ def read_style(brief: str) -> dict:
 
 
 def _subject(brief: str) -> str:
-    match = re.search(r"\b(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(film|video|spot|ad|trailer|teaser|story|launch)\b",
-                      brief, re.I)
+    match = re.search(
+        r"\b(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(film|video|spot|ad|trailer|teaser|story|launch)\b", brief, re.I
+    )
     words = re.sub(r"\b\d+(?:\.\d+)?\s*-?\s*\w*\b", "", match.group(0)).split()[1:] if match else []
     return " ".join(w for w in words if not _DURATION.fullmatch(w)) or "story"
 
@@ -158,7 +221,12 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
     style["prompt_suffix"] = f"{style['look']}, {style['mood']} mood, palette {' '.join(style['palette'])}"
     lines = write_lines(text, duration)
     film_title = (title or _subject(text).title() or "Storyloom Film")[:120]
-    narrator = {"name": "Narrator", "voice": "en", "look": "", "seed": zlib.crc32(text.encode("utf-8")) % 2**31}
+    narrator = {
+        "name": "Narrator",
+        "voice": "en",
+        "look": "",
+        "seed": zlib.crc32(text.encode("utf-8")) % 2**31,
+    }
 
     estimates = [LEAD_IN + speech_seconds(line) + LEAD_OUT for line in lines]
     spare = duration - sum(estimates)
@@ -170,25 +238,33 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
     holds = [e + max(0.0, spare) * e / sum(estimates) for e in estimates]
     shots = []
     for index, (line, hold) in enumerate(zip(lines, holds, strict=True)):
-        shots.append({
-            "id": f"sh{(index + 1) * 10:03d}",
-            "prompt": f"{line.rstrip('.!?')}, {style['prompt_suffix']}",
-            "camera": _CAMERA_MOVES[index % len(_CAMERA_MOVES)],
-            "duration_hint": round(min(600.0, max(0.5, hold)), 3),
-            "lines": [{"speaker": narrator["name"], "text": line}],
-            "music_cue": "intro" if index == 0 else "outro" if index == len(lines) - 1 else "build",
-            "sfx": ["whoosh"] if index else [],
-            "transition": "fade" if index == 0 else "cut",
-        })
+        shots.append(
+            {
+                "id": f"sh{(index + 1) * 10:03d}",
+                "prompt": f"{line.rstrip('.!?')}, {style['prompt_suffix']}",
+                "camera": _CAMERA_MOVES[index % len(_CAMERA_MOVES)],
+                "duration_hint": round(min(600.0, max(0.5, hold)), 3),
+                "lines": [{"speaker": narrator["name"], "text": line}],
+                "music_cue": "intro" if index == 0 else "outro" if index == len(lines) - 1 else "build",
+                "sfx": ["whoosh"] if index else [],
+                "transition": "fade" if index == 0 else "cut",
+            }
+        )
     plan = {
         "version": PLAN_VERSION,
         "brief": text,
         "warnings": warnings,
-        "film": {"title": film_title, "target_duration": duration, "fps": delivery.fps, "width": delivery.width,
-                 "height": delivery.height, "aspect": delivery.aspect, "preset": preset_name},
+        "film": {
+            "title": film_title,
+            "target_duration": duration,
+            "fps": delivery.fps,
+            "width": delivery.width,
+            "height": delivery.height,
+            "aspect": delivery.aspect,
+            "preset": preset_name,
+        },
         "style": style,
         "characters": [narrator],
         "shots": shots,
     }
     return validate(plan)
-

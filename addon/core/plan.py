@@ -53,7 +53,10 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "mood": {"type": "string"},
                 "music_mood": {"type": "string"},
                 "bpm": {"type": "number", "minimum": 40, "maximum": 200},
-                "key": {"type": "string", "enum": ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]},
+                "key": {
+                    "type": "string",
+                    "enum": ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"],
+                },
                 "mode": {"type": "string", "enum": ["major", "minor"]},
                 "energy": {"type": "number", "minimum": 0, "maximum": 1},
                 "grade": {"type": "string", "enum": ["neutral", "cinematic"]},
@@ -84,8 +87,18 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": {"type": "string", "pattern": "^[a-z0-9_-]+$"},
                     "prompt": {"type": "string", "minLength": 1},
-                    "camera": {"type": "string", "enum": ["static", "push-in", "pull-out", "pan-left", "pan-right",
-                                                          "tilt-up", "tilt-down"]},
+                    "camera": {
+                        "type": "string",
+                        "enum": [
+                            "static",
+                            "push-in",
+                            "pull-out",
+                            "pan-left",
+                            "pan-right",
+                            "tilt-up",
+                            "tilt-down",
+                        ],
+                    },
                     "duration_hint": {"type": "number", "minimum": 0.5, "maximum": 600},
                     "lines": {
                         "type": "array",

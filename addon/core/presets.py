@@ -27,12 +27,43 @@ class DeliveryPreset:
 PRESETS: dict[str, DeliveryPreset] = {
     preset.name: preset
     for preset in (
-        DeliveryPreset("youtube", "YouTube 16:9 1080p (H.264/AAC, -14 LUFS)", 1920, 1080, 24, "MPEG4", "H264", "AAC",
-                       ".mp4", -14.0),
-        DeliveryPreset("vertical", "Vertical 9:16 1080x1920 for Reels/Shorts/TikTok (H.264/AAC, -14 LUFS)", 1080,
-                       1920, 30, "MPEG4", "H264", "AAC", ".mp4", -14.0),
-        DeliveryPreset("prores", "ProRes 422 HQ MOV mezzanine, broadcast loudness (-23 LUFS)", 1920, 1080, 24,
-                       "QUICKTIME", "PRORES", "PCM", ".mov", -23.0, prores_profile="HQ"),
+        DeliveryPreset(
+            "youtube",
+            "YouTube 16:9 1080p (H.264/AAC, -14 LUFS)",
+            1920,
+            1080,
+            24,
+            "MPEG4",
+            "H264",
+            "AAC",
+            ".mp4",
+            -14.0,
+        ),
+        DeliveryPreset(
+            "vertical",
+            "Vertical 9:16 1080x1920 for Reels/Shorts/TikTok (H.264/AAC, -14 LUFS)",
+            1080,
+            1920,
+            30,
+            "MPEG4",
+            "H264",
+            "AAC",
+            ".mp4",
+            -14.0,
+        ),
+        DeliveryPreset(
+            "prores",
+            "ProRes 422 HQ MOV mezzanine, broadcast loudness (-23 LUFS)",
+            1920,
+            1080,
+            24,
+            "QUICKTIME",
+            "PRORES",
+            "PCM",
+            ".mov",
+            -23.0,
+            prores_profile="HQ",
+        ),
     )
 }
 
@@ -45,4 +76,6 @@ def get_preset(name: str) -> DeliveryPreset:
     try:
         return PRESETS[name]
     except KeyError:
-        raise UnknownPreset(f"Unknown delivery preset '{name}'. Choose one of: {', '.join(PRESETS)}.") from None
+        raise UnknownPreset(
+            f"Unknown delivery preset '{name}'. Choose one of: {', '.join(PRESETS)}."
+        ) from None

@@ -74,5 +74,9 @@ def master(job: dict, ctx) -> dict:
     output = write_wav(Path(job["output"]), mastered, rate)
     ctx.artifact(output)
     peak = float(np.abs(mastered).max())
-    return {"output": str(output), "lufs_before": before, "lufs": after,
-            "peak_dbfs": float(20 * np.log10(peak)) if peak > 0 else -120.0}
+    return {
+        "output": str(output),
+        "lufs_before": before,
+        "lufs": after,
+        "peak_dbfs": float(20 * np.log10(peak)) if peak > 0 else -120.0,
+    }

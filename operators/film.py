@@ -1,0 +1,174 @@
+"""``storyloom.build_film`` (brief to film) and the plan's import / export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, StringProperty
+
+from ..addon.blender import film, project
+from ..addon.blender.errors import USER_ERRORS
+from ..addon.blender.film_run import save_plan_beside_blend, start_build
+from ..addon.core import plan as plan_io
+from ..addon.core.presets import PRESETS
+
+PRESET_ITEMS = (
+    ("AUTO", "From the Brief", "Platform words in the brief decide (default YouTube)"),
+    *((name, name.title(), preset.label) for name, preset in PRESETS.items()),
+)
+LOOK_ITEMS = (
+    ("AUTO", "From the Brief", "The style bible's grade"),
+    ("neutral", "Neutral", "A clean, faithful grade"),
+    ("cinematic", "Cinematic", "Lift/gamma/gain toward teal and warm, contrast, vignette"),
+)
+
+
+class STORYLOOM_OT_build_film(bpy.types.Operator):
+    """Turn a brief into a film: plan, previz pictures, voice, music, edit, grade, master, render"""
+
+    bl_idname = "storyloom.build_film"
+    bl_label = "Build Film"
+    bl_options = {"REGISTER"}
+
+    brief: StringProperty(name="Brief", description="What the film is: duration, platform, mood, the script")
+    preset: EnumProperty(name="Delivery", items=PRESET_ITEMS, default="AUTO")
+    look: EnumProperty(name="Look", items=LOOK_ITEMS, default="AUTO")
+    output: StringProperty(name="Output", subtype="FILE_PATH", default="//storyloom/film.mp4")
+    png_sequence: BoolProperty(name="PNG Frames", description="Also write every frame as PNG", default=False)
+
+    def _request(self) -> film.FilmRequest:
+        preset = None if self.preset == "AUTO" else self.preset
+        if self.output.startswith("//"):
+            # Inside the project: an unsaved file puts it in the (temp) media folder instead.
+            base = (
+                Path(bpy.data.filepath).parent
+                if bpy.data.filepath
+                else project.media_folder(create=True).path
+            )
+            output = (
+                base / self.output[2:].removeprefix("storyloom/")
+                if not bpy.data.filepath
+                else base / self.output[2:]
+            )
+            output.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            output = Path(bpy.path.abspath(self.output))
+        if preset and output.suffix != PRESETS[preset].extension:
+            output = output.with_suffix(PRESETS[preset].extension)
+        return film.FilmRequest(
+            brief=self.brief,
+            output=output,
+            preset=preset,
+            look=None if self.look == "AUTO" else self.look,
+            png_sequence=output.with_suffix("") / "frames" if self.png_sequence else None,
+        )
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        try:
+            self._build = start_build(context.scene, self._request())
+            self._steps = self._build.steps()
+        except USER_ERRORS as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        if bpy.app.background or context.window is None:
+            try:
+                film.run_to_end(
+                    self._build, lambda stage, f: print(f"Storyloom: {stage} {f:.0%}", flush=True)
+                )
+            except (*USER_ERRORS, RuntimeError) as error:
+                self.report({"ERROR"}, str(error))
+                return {"CANCELLED"}
+            return self._finish(context)
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.05, window=context.window)
+        wm.modal_handler_add(self)
+        wm.progress_begin(0, 100)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if event.type == "ESC" and event.value == "PRESS":
+            self._build.cancel()
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        try:
+            stage, fraction = next(self._steps)
+        except StopIteration:
+            self._end(context)
+            if self._build.cancelled:
+                self.report({"WARNING"}, "Build Film: cancelled; the delivered files were not touched")
+                return {"CANCELLED"}
+            return self._finish(context)
+        except (*USER_ERRORS, RuntimeError) as error:
+            self._end(context)
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        context.window_manager.progress_update(int(100 * fraction))
+        if context.workspace is not None:
+            context.workspace.status_text_set(
+                f"Storyloom: building film: {stage} {fraction:.0%} (Esc to cancel)"
+            )
+        return {"RUNNING_MODAL"}
+
+    def _end(self, context: bpy.types.Context) -> None:
+        context.window_manager.event_timer_remove(self._timer)
+        context.window_manager.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
+    def _finish(self, context: bpy.types.Context) -> set[str]:
+        report = self._build.report
+        beside = save_plan_beside_blend(report.plan)
+        if beside is not None:
+            report.files.append(str(beside))
+        print(report.text())
+        for warning in report.warnings:
+            self.report({"WARNING"}, warning)
+        self.report(
+            {"INFO"}, f"Film built: {report.output} ({report.duration:.2f} s, {len(report.shots)} shots)"
+        )
+        return {"FINISHED"}
+
+
+class STORYLOOM_OT_export_plan(bpy.types.Operator):
+    """Write the scene's plan to a JSON file"""
+
+    bl_idname = "storyloom.export_plan"
+    bl_label = "Export Plan"
+    filepath: StringProperty(subtype="FILE_PATH")
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        text = context.scene.get("storyloom_plan")
+        if not text:
+            self.report({"ERROR"}, "This scene has no Storyloom plan yet: build a film first")
+            return {"CANCELLED"}
+        try:
+            path = plan_io.save(plan_io.from_json(text), Path(bpy.path.abspath(self.filepath)))
+        except (plan_io.PlanError, OSError) as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Plan written to {path}")
+        return {"FINISHED"}
+
+
+class STORYLOOM_OT_import_plan(bpy.types.Operator):
+    """Read a plan JSON file (checked against the plan schema) into the scene"""
+
+    bl_idname = "storyloom.import_plan"
+    bl_label = "Import Plan"
+    filepath: StringProperty(subtype="FILE_PATH")
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        try:
+            plan = plan_io.load(Path(bpy.path.abspath(self.filepath)))
+        except plan_io.PlanError as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        context.scene["storyloom_plan"] = plan_io.to_json(plan)
+        self.report({"INFO"}, f"Plan '{plan['film']['title']}' with {len(plan['shots'])} shots imported")
+        return {"FINISHED"}
+
+
+classes = (STORYLOOM_OT_build_film, STORYLOOM_OT_export_plan, STORYLOOM_OT_import_plan)
+
+register, unregister = bpy.utils.register_classes_factory(classes)
