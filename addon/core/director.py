@@ -129,8 +129,9 @@ _BODY_LINES = (
 
 
 def _clean_brief(brief: object, warnings: list[str]) -> str:
+    if isinstance(brief, str):
+        brief = re.sub(r"\s+", " ", brief)[: 2 * MAX_BRIEF_CHARS]  # clamp first: the check caps length
     text = check_text(brief, "brief", required=True)
-    text = re.sub(r"\s+", " ", text)
     if len(text) > MAX_BRIEF_CHARS:
         cut = text.rfind(". ", 0, MAX_BRIEF_CHARS)
         text = text[: cut + 1 if cut > MAX_BRIEF_CHARS // 2 else MAX_BRIEF_CHARS].strip()

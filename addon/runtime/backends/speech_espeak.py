@@ -7,6 +7,9 @@ word and phoneme timings for subtitles and lip sync, until a neural voice replac
 from __future__ import annotations
 
 import ctypes
+import json
+import subprocess
+import sys
 import threading
 import wave
 from dataclasses import dataclass, field
@@ -135,8 +138,7 @@ def write_wav(path: Path, samples: bytes, sample_rate: int) -> Path:
     return write_atomic(path, write)
 
 
-def speak(job: dict, ctx) -> dict:
-    """Task ``speech``: text -> WAV (atomically) plus word and phoneme timings."""
+def synthesize_to_file(job: dict) -> dict:
     engine = EspeakVoice.get()
     speech = engine.synthesize(
         job["text"], voice=job.get("voice", "en"), words_per_minute=job.get("wpm", 160)
@@ -144,7 +146,6 @@ def speak(job: dict, ctx) -> dict:
     output = Path(job["output"])
     write_wav(output, bytes(speech.samples), engine.sample_rate)
     duration = len(speech.samples) / 2 / engine.sample_rate
-    ctx.artifact(output, duration=duration)
     return {
         "output": str(output),
         "duration": duration,
@@ -152,3 +153,28 @@ def speak(job: dict, ctx) -> dict:
         "words": speech.words,
         "phonemes": speech.phonemes,
     }
+
+
+def speak(job: dict, ctx) -> dict:
+    """Task ``speech``: text -> WAV (atomically) plus word and phoneme timings.
+
+    espeak-ng keeps state between syntheses in one process (the same line spoken twice comes
+    out slightly different), so each line is spoken by a fresh process: the same text always
+    gives the same samples.
+    """
+    completed = subprocess.run(
+        [sys.executable, "-m", __name__],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"espeak-ng failed: {(completed.stderr.strip().splitlines() or ['?'])[-1]}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    ctx.artifact(Path(result["output"]), duration=result["duration"])
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(synthesize_to_file(json.loads(sys.stdin.read()))))
