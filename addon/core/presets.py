@@ -62,7 +62,7 @@ PRESETS: dict[str, DeliveryPreset] = {
             "PCM",
             ".mov",
             -23.0,
-            prores_profile="HQ",
+            prores_profile="422_HQ",
         ),
     )
 }

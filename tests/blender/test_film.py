@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
 import os
 import wave
@@ -62,7 +63,7 @@ def cut_times(path) -> list[float]:
             for f in container.decode(stream)
         ]
         fps = float(stream.average_rate)
-    diffs = np.array([np.abs(b - a).mean() for a, b in zip(frames, frames[1:], strict=False)])
+    diffs = np.array([np.abs(b - a).mean() for a, b in itertools.pairwise(frames)])
     threshold = max(6.0, 6 * float(np.median(diffs)))
     return [(index + 1) / fps for index in np.flatnonzero(diffs > threshold)]
 
@@ -107,7 +108,7 @@ def test_delivered_loudness_is_on_target(film_30s):
 
 
 def test_music_is_ducked_under_voice_by_the_depth(film_30s, tmp_path):
-    folder, report, scene = film_30s
+    _, report, scene = film_30s
     compat = importlib.import_module(ADDON_MODULE + ".addon.blender.compat")
     voices = [s for s in compat.all_strips(scene) if s.name.endswith("-voice")]
     music = next(s for s in compat.all_strips(scene) if s.name == "music")
@@ -230,6 +231,7 @@ def test_cli_film_with_save_and_an_unknown_preset(storyloom, runtime_python, tmp
     bpy.ops.wm.read_homefile(use_empty=True)
     assert cli.main(["film", "--brief", SHORT, "--preset", "betamax", "--out", str(tmp_path / "x.mp4")]) == 1
     assert "Unknown delivery preset 'betamax'" in capsys.readouterr().err
+    bpy.context.preferences.addons[ADDON_MODULE].preferences.media_folder = "//storyloom/"
     code = cli.main(
         [
             "film",

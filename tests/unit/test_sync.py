@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from addon.core.sync import SyncSettings, duck_keyframes, time_shots
@@ -14,11 +16,12 @@ def test_shots_fill_the_target_and_hold_their_lines():
     speech = [1.8, 2.2, 2.0, 3.1]
     timings = time_shots(speech, 30.0, FPS, BEATS)
     assert timings[0].start_frame == 0 and timings[-1].end_frame == 30 * FPS
-    for before, after in zip(timings, timings[1:], strict=False):
+    for before, after in itertools.pairwise(timings):
         assert before.end_frame == after.start_frame
     for timing, spoken in zip(timings, speech, strict=True):
         assert timing.voice_start >= timing.start_frame / FPS + 0.4 - 1e-9
         assert timing.voice_end + 0.6 <= timing.end_frame / FPS + 1e-9  # no line crosses a cut
+        assert timing.voice_end - timing.voice_start == pytest.approx(spoken)
 
 
 def test_cuts_land_on_beats_within_a_frame():
