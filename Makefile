@@ -12,7 +12,12 @@ PIN_RUFF := ruff==0.17.6
 PIP_INSTALL := bin/pip install --quiet --disable-pip-version-check
 # The model runtime (the worker's venv): the pinned stack minus coqui-tts, which no test uses yet.
 RUNTIME_PY := $(VENVS)/runtime/bin/python
-RUNTIME_PACKAGES := torch torchaudio torchcodec diffusers transformers accelerate safetensors huggingface_hub
+RUNTIME_PACKAGES := torch torchaudio torchcodec diffusers transformers accelerate safetensors huggingface_hub \
+  numpy scipy pyloudnorm espeakng-loader
+# The light zero-download runtime the demo uses (no torch): minutes, not a multi-GB download.
+PREVIZ_PY := $(VENVS)/previz/bin/python
+# What tests probe outputs with, from outside Blender's own code paths.
+PIN_PROBE := av==18.1.0 pyloudnorm==0.2.0
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
 ZIP := dist/storyloom-$(VERSION).zip
@@ -36,15 +41,20 @@ $(VENVS)/python-ok:
 
 $(VENVS)/bpy-%/ready: $(VENVS)/python-ok
 	$(PYTHON) -m venv $(VENVS)/bpy-$*
-	$(VENVS)/bpy-$*/$(PIP_INSTALL) bpy==$* $(PIN_PYTEST)
+	$(VENVS)/bpy-$*/$(PIP_INSTALL) bpy==$* $(PIN_PYTEST) $(PIN_PROBE)
 	@touch $@
 
 $(VENVS)/dev/ready: $(VENVS)/python-ok
 	$(PYTHON) -m venv $(VENVS)/dev
-	$(VENVS)/dev/$(PIP_INSTALL) $(PIN_PYTEST) $(PIN_RUFF)
+	$(VENVS)/dev/$(PIP_INSTALL) $(PIN_PYTEST) $(PIN_RUFF) jsonschema==4.26.0
 	@touch $@
 
-$(VENVS)/runtime/ready: $(VENVS)/python-ok addon/runtime/requirements.txt
+$(VENVS)/previz/ready: $(VENVS)/python-ok addon/runtime/requirements-previz.txt
+	$(PYTHON) -m venv $(VENVS)/previz
+	$(VENVS)/previz/$(PIP_INSTALL) -r addon/runtime/requirements-previz.txt
+	@touch $@
+
+$(VENVS)/runtime/ready: $(VENVS)/python-ok addon/runtime/requirements.txt addon/runtime/requirements-previz.txt
 	$(PYTHON) -m venv $(VENVS)/runtime
 	$(VENVS)/runtime/$(PIP_INSTALL) -c addon/runtime/requirements.txt $(RUNTIME_PACKAGES) $(PIN_PYTEST)
 	@touch $@
@@ -71,16 +81,22 @@ blender-tests: $(VENVS)/runtime/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$
 	    || exit 1; \
 	done
 
-bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready
+bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready build
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/runtime_overhead.py
+	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/film_stages.py
 
 test: lint unit runtime-tests blender-tests
 
-# Until the brief-to-film job lands, the demo builds, installs and runs `doctor` in Blender.
-demo: build
-	rm -rf $(DEMO_USER)
+DEMO_BRIEF := Create a cinematic 30-sec brand film with dramatic lighting and voiceover.
+
+# Brief to film with nothing downloaded: out/demo.mp4, out/demo.wav, out/demo.report.json and
+# out/demo.blend (the edit, to open and refine in Blender).
+demo: build $(VENVS)/previz/ready
+	rm -rf $(DEMO_USER) out/demo* out/storyloom
+	mkdir -p out
 	BLENDER_USER_RESOURCES=$(DEMO_USER) $(BLENDER_PY) -m addon.cli install $(ZIP)
-	BLENDER_USER_RESOURCES=$(DEMO_USER) $(BLENDER_PY) -m addon.cli doctor
+	BLENDER_USER_RESOURCES=$(DEMO_USER) $(BLENDER_PY) -m addon.cli film --brief "$(DEMO_BRIEF)" \
+	  --out out/demo.mp4 --save --runtime-python $(CURDIR)/$(PREVIZ_PY)
 
 clean:
 	rm -rf dist out .pytest_cache .ruff_cache

@@ -17,6 +17,12 @@ from ..addon.runtime.tracker import JobState, JobTracker
 from .job_base import JobOperatorMixin
 
 
+PROFILE_CHECKS = {
+    "full": "torch,diffusers,transformers,espeakng_loader",
+    "previz": "numpy,pyloudnorm,espeakng_loader",
+}
+
+
 def install_log_path() -> Path:
     return project.extension_user_dir() / "logs" / "install-runtime.log"
 
@@ -44,8 +50,8 @@ class STORYLOOM_OT_install_runtime(JobOperatorMixin, bpy.types.Operator):
     )
     check_modules: StringProperty(
         name="Check Imports",
-        default="torch,diffusers,transformers",
-        description="Modules the new runtime must import before it is used",
+        default="",
+        description="Modules the new runtime must import before it is used. Empty: the profile's",
     )
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
@@ -57,7 +63,10 @@ class STORYLOOM_OT_install_runtime(JobOperatorMixin, bpy.types.Operator):
                 "Installing the runtime downloads packages, and online access is off. Turn on "
                 "Preferences > System > Network > Allow Online Access, or give a wheel folder."
             )
-        requirements = Path(bpy.path.abspath(self.requirements)) if self.requirements else REQUIREMENTS
+        default = (
+            REQUIREMENTS if self.profile == "full" else REQUIREMENTS.with_name("requirements-previz.txt")
+        )
+        requirements = Path(bpy.path.abspath(self.requirements)) if self.requirements else default
         if not requirements.is_file():
             raise BadInput(f"Requirements file not found: {requirements}")
         venv_dir = (
@@ -71,7 +80,11 @@ class STORYLOOM_OT_install_runtime(JobOperatorMixin, bpy.types.Operator):
             requirements=requirements,
             find_links=wheelhouse,
             offline=wheelhouse is not None,
-            check_modules=tuple(m.strip() for m in self.check_modules.split(",") if m.strip()),
+            check_modules=tuple(
+                m.strip()
+                for m in (self.check_modules or PROFILE_CHECKS[self.profile]).split(",")
+                if m.strip()
+            ),
         )
         return JobTracker(job, job.start())
 

@@ -90,3 +90,14 @@ def test_missing_model_message_says_where_and_how(tmp_path):
     offline = missing_model_message(spec, tmp_path, online_access=False)
     assert "sdxl-turbo" in offline and str(tmp_path / "hub") in offline and "Allow Online Access" in offline
     assert "Download Model" in missing_model_message(spec, tmp_path, online_access=True)
+
+
+def test_the_full_runtime_pins_the_previz_runtime_the_same_way():
+    folder = Path(__file__).resolve().parents[2] / "addon" / "runtime"
+
+    def pins(name: str) -> set[str]:
+        lines = (folder / name).read_text().splitlines()
+        return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+    assert pins("requirements-previz.txt") <= pins("requirements.txt")
+    assert "torch==2.11.0" in pins("requirements.txt")
