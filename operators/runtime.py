@@ -16,7 +16,6 @@ from ..addon.runtime.installer import REQUIREMENTS, InstallJob
 from ..addon.runtime.tracker import JobState, JobTracker
 from .job_base import JobOperatorMixin
 
-
 PROFILE_CHECKS = {
     "full": "torch,diffusers,transformers,espeakng_loader",
     "previz": "numpy,pyloudnorm,espeakng_loader",
