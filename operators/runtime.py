@@ -39,8 +39,24 @@ class STORYLOOM_OT_install_runtime(JobOperatorMixin, bpy.types.Operator):
     venv_dir: StringProperty(
         name="Venv Folder", subtype="DIR_PATH", description="Empty: in the extension's user folder"
     )
+    profile: EnumProperty(
+        name="Runtime",
+        items=(
+            (
+                "full",
+                "Models",
+                "torch, diffusers, transformers, coqui-tts and the previz backends (several GB)",
+            ),
+            (
+                "previz",
+                "Previz Only",
+                "Storyboards, espeak-ng voice, procedural music, mastering (no torch; small)",
+            ),
+        ),
+        default="full",
+    )
     requirements: StringProperty(
-        name="Requirements", subtype="FILE_PATH", description="Empty: the pinned stack"
+        name="Requirements", subtype="FILE_PATH", description="Empty: the profile's pinned stack"
     )
     wheelhouse: StringProperty(
         name="Wheel Folder",

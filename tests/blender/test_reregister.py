@@ -59,8 +59,16 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "download_model",
         "unload_models",
         "open_worker_log",
+        "build_film",
+        "export_plan",
+        "import_plan",
     }
-    assert enabled["properties"] == {"WindowManager.storyloom_doctor_report", "Scene.storyloom_image"}
+    assert "SEQUENCER_PT_storyloom_film" in enabled["classes"]
+    assert enabled["properties"] == {
+        "WindowManager.storyloom_doctor_report",
+        "Scene.storyloom_image",
+        "Scene.storyloom_film",
+    }
     assert ("load_post", "forget_doctor_report") in enabled["handlers"]
     assert enabled["cli_command"] == {"storyloom"}
 
