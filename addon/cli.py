@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the edit as a .blend (default: beside --out); media goes beside it",
     )
     film.add_argument("--runtime-python", metavar="PYTHON", help="the worker's Python for this run")
+    film.add_argument(
+        "--image-model",
+        metavar="ID",
+        default="",
+        help="paint shots with this text-to-image model (e.g. sdxl-turbo) instead of storyboards",
+    )
     return parser
 
 
@@ -116,7 +122,7 @@ def _run_film(args: argparse.Namespace) -> int:
         png_sequence=Path(args.png_sequence).resolve() if args.png_sequence else None,
     )
     try:
-        build = film_run.start_build(bpy.context.scene, request)
+        build = film_run.start_build(bpy.context.scene, request, image_model=args.image_model)
         report = film.run_to_end(build, lambda stage, f: print(f"[storyloom] {f:4.0%} {stage}", flush=True))
     except (*USER_ERRORS, RuntimeError) as error:
         print(f"storyloom: error: {error}", file=sys.stderr)

@@ -36,6 +36,10 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
     look: EnumProperty(name="Look", items=LOOK_ITEMS, default="AUTO")
     output: StringProperty(name="Output", subtype="FILE_PATH", default="//storyloom/film.mp4")
     png_sequence: BoolProperty(name="PNG Frames", description="Also write every frame as PNG", default=False)
+    image_model: StringProperty(
+        name="Image Model",
+        description="Paint the shots with this text-to-image model (e.g. sdxl-turbo). Empty: storyboards",
+    )
 
     def _request(self) -> film.FilmRequest:
         preset = None if self.preset == "AUTO" else self.preset
@@ -66,7 +70,7 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         try:
-            self._build = start_build(context.scene, self._request())
+            self._build = start_build(context.scene, self._request(), image_model=self.image_model)
             self._steps = self._build.steps()
         except USER_ERRORS as error:
             self.report({"ERROR"}, str(error))

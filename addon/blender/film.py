@@ -21,10 +21,11 @@ from ..core import director
 from ..core import plan as plan_io
 from ..core.atomic import write_atomic
 from ..core.keys import artifact_key, slug
+from ..core.models import TASK_TEXT_TO_IMAGE, ModelSpec
 from ..core.paths import StoryloomPathError, contained_path
 from ..core.presets import get_preset
 from ..core.sync import SyncSettings, duck_keyframes, time_shots
-from ..core.validation import BadInput
+from ..core.validation import MAX_PROMPT_CHARS, MAX_SEED, BadInput, check_image_params
 from ..runtime.tracker import JobTracker
 from . import delivery, look, timeline
 
@@ -53,6 +54,12 @@ class FilmRequest:
     duck_attack: float = 0.15
     duck_release: float = 0.4
     music_level: float = 0.6
+    # A text-to-image model spec for the shots' pictures (None: previz storyboard cards).
+    image_model: ModelSpec | None = None
+    models_folder: Path | None = None
+    allow_online: bool = False
+    device: str = "auto"
+    memory_mode: str = "balanced"
 
 
 @dataclass
@@ -70,6 +77,8 @@ class FilmReport:
     frames: int = 0
     warnings: list[str] = field(default_factory=list)
 
+    backends: dict[str, str] = field(default_factory=lambda: dict(BACKENDS))
+
     def to_dict(self) -> dict:
         return {
             "output": str(self.output),
@@ -80,7 +89,7 @@ class FilmReport:
             "stages_seconds": self.stages,
             "total_seconds": round(sum(self.stages.values()), 3),
             "shots": self.shots,
-            "backends": BACKENDS,
+            "backends": self.backends,
             "files": self.files,
             "loudness": {
                 "measured_lufs": self.lufs_before,
@@ -110,7 +119,7 @@ class FilmReport:
             + ", ".join(f"{k} {v:.2f}s" for k, v in self.stages.items())
             + f"; total {sum(self.stages.values()):.2f}s"
         )
-        lines.append("  backends: " + "; ".join(f"{k}: {v}" for k, v in BACKENDS.items()))
+        lines.append("  backends: " + "; ".join(f"{k}: {v}" for k, v in self.backends.items()))
         lines += [f"  file: {f}" for f in self.files]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -148,6 +157,10 @@ class FilmBuild:
         self.cancelled = False
         self._trackers: list[JobTracker] = []
         self.report = FilmReport(output=Path(request.output))
+        if request.image_model is not None:
+            self.report.backends["images"] = (
+                f"{request.image_model.id} ({request.image_model.family}, diffusers)"
+            )
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -173,6 +186,56 @@ class FilmBuild:
     def _timed(self, stage: str, started: float) -> None:
         self.report.stages[stage] = round(time.perf_counter() - started, 3)
 
+    def _image_jobs(self, plan: dict, outputs: list[Path]) -> list[dict]:
+        """One picture job per shot: a storyboard card, or a diffusion image when a model is set."""
+        film, style = plan["film"], plan["style"]
+        if self.request.image_model is None:
+            return [
+                {
+                    "task": "previz-image",
+                    "output": str(path),
+                    "width": film["width"],
+                    "height": film["height"],
+                    "palette": style["palette"],
+                    "number": index + 1,
+                    "title": film["title"],
+                    "text": shot["prompt"],
+                }
+                for index, (shot, path) in enumerate(zip(plan["shots"], outputs, strict=True))
+            ]
+        spec = self.request.image_model
+        defaults = {"steps": 25, "guidance": 7.0, "width": 512, "height": 512, **spec.defaults}
+        # Paint at the model's own size in the film's aspect (a model is off its training range at
+        # 1920 px); the sequencer scales the picture to the frame.
+        long_side = max(defaults["width"], defaults["height"])
+        scale = long_side / max(film["width"], film["height"])
+        width, height = (max(64, round(side * scale / 8) * 8) for side in (film["width"], film["height"]))
+        seed = plan["characters"][0]["seed"]
+        jobs = []
+        for index, (shot, path) in enumerate(zip(plan["shots"], outputs, strict=True)):
+            params = check_image_params(
+                prompt=shot["prompt"][:MAX_PROMPT_CHARS],
+                negative_prompt="text, watermark, blurry",
+                seed=(seed + index) % MAX_SEED,
+                width=width,
+                height=height,
+                steps=defaults["steps"],
+                guidance=defaults["guidance"],
+            )
+            jobs.append(
+                {
+                    "task": TASK_TEXT_TO_IMAGE,
+                    "spec": spec.to_dict(),
+                    "params": params.to_dict(),
+                    "output": str(path),
+                    "models_folder": str(self.request.models_folder),
+                    "allow_online": self.request.allow_online,
+                    "device": self.request.device,
+                    "memory_mode": self.request.memory_mode,
+                }
+            )
+        return jobs
+
     # -- the build --------------------------------------------------------------------------
     def steps(self) -> Iterator[tuple[str, float]]:
         request, report = self.request, self.report
@@ -193,21 +256,7 @@ class FilmBuild:
         started = time.perf_counter()
         film, style = plan["film"], plan["style"]
         cards = [folder / "cards" / f"{shot['id']}.png" for shot in plan["shots"]]
-        card_jobs = [
-            self._submit(
-                {
-                    "task": "previz-image",
-                    "output": str(path),
-                    "width": film["width"],
-                    "height": film["height"],
-                    "palette": style["palette"],
-                    "number": index + 1,
-                    "title": film["title"],
-                    "text": shot["prompt"],
-                }
-            )
-            for index, (shot, path) in enumerate(zip(plan["shots"], cards, strict=True))
-        ]
+        card_jobs = [self._submit(job) for job in self._image_jobs(plan, cards)]
         voices = [folder / "voice" / f"{shot['id']}.wav" for shot in plan["shots"]]
         speech_jobs = [
             self._submit(

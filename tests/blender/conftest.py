@@ -102,6 +102,11 @@ def models_folder(runtime_python, tmp_path_factory) -> Path:
         capture_output=True,
         env=dict(os.environ, HF_HUB_OFFLINE="1"),
     )
+    # A user spec over the same weights, with defaults that keep film tests fast.
+    (folder / "tiny-sd-fast.toml").write_text(
+        'id = "tiny-sd-fast"\nfamily = "stable-diffusion"\nsource = "tiny-sd"\n'
+        "[defaults]\nsteps = 2\nguidance = 1.0\n"
+    )
     return folder
 
 

@@ -260,3 +260,16 @@ def test_cli_film_with_save_and_an_unknown_preset(storyloom, runtime_python, tmp
     assert "[storyloom]" in out and "Storyloom film:" in out and "loudness:" in out
     assert (tmp_path / "cli.mp4").is_file() and (tmp_path / "cli.blend").is_file()
     assert (tmp_path / "cli.storyloom-plan.json").is_file() and (tmp_path / "storyloom" / "films").is_dir()
+
+
+def test_shots_painted_by_a_diffusion_model_through_the_same_pipeline(storyloom, runtime, tmp_path):
+    """The same build with a (tiny) text-to-image model instead of storyboard cards."""
+    bpy.ops.wm.read_homefile(use_empty=True)
+    runtime.media_folder = str(tmp_path / "media") + os.sep
+    report = build(tmp_path, SHORT, "painted.mp4", image_model="tiny-sd-fast", preset="vertical")
+    assert report["backends"]["images"] == "tiny-sd-fast (stable-diffusion, diffusers)"
+    [card] = (tmp_path / "media").rglob("cards/sh010.png")
+    image = bpy.data.images.load(str(card))
+    assert tuple(image.size) == (288, 512)  # the model's size, in the film's 9:16; the VSE fits it
+    with av.open(str(tmp_path / "painted.mp4")) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (1080, 1920)
