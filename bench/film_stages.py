@@ -122,7 +122,7 @@ def main() -> int:
     for stage, seconds in stages.items():
         print(f"{stage:<12}{seconds:>10.2f}{seconds / wall:>8.0%}")
     print(f"{'total':<12}{wall:>10.2f}{'':>8}   target <= 60 s")
-    print("\nprevis camera move, 120 frames at 1080p:")
+    print("\npreviz camera move, 120 frames at 1080p:")
     print(f"{'':<36}{'frames':>10}{'transforms':>12}{'ratio':>8}")
     frames_total = write + render_frames
     print(
