@@ -199,7 +199,8 @@ class FilmBuild:
                     "palette": style["palette"],
                     "number": index + 1,
                     "title": film["title"],
-                    "text": shot["prompt"],
+                    # What the shot shows; the style bible is the card's colours, not its words.
+                    "text": shot["prompt"].removesuffix(", " + style["prompt_suffix"]),
                 }
                 for index, (shot, path) in enumerate(zip(plan["shots"], outputs, strict=True))
             ]

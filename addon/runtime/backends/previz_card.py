@@ -77,13 +77,17 @@ def render_card(
     white = np.array([240, 240, 235], dtype=np.uint8)
     draw_text(pixels, f"SHOT {number:02d}", margin, margin, 3 * unit, white)
     draw_text(pixels, title[:60], margin, margin + 26 * unit, unit + 1, white)
-    columns = max(8, (width - 2 * margin) // ((GLYPH_WIDTH + 1) * 2 * unit))
-    lines = wrap(text, columns)[:6]
-    line_height = (GLYPH_HEIGHT + 3) * 2 * unit
-    band_top = height - margin - line_height * len(lines) - margin
-    pixels[max(0, band_top) :] = (pixels[max(0, band_top) :] * 0.45).astype(np.uint8)
+    text_scale = max(1, round(1.4 * unit))
+    columns = max(8, (width - 2 * margin) // ((GLYPH_WIDTH + 1) * text_scale))
+    line_height = (GLYPH_HEIGHT + 3) * text_scale
+    # The text band sits in the middle; the bottom fifth stays clear for the subtitles.
+    band_top = int(height * 0.42)
+    room = max(1, (int(height * 0.78) - band_top - 2 * margin) // line_height)
+    lines = wrap(text, columns)[:room]
+    band_bottom = band_top + 2 * margin + line_height * len(lines)
+    pixels[band_top:band_bottom] = (pixels[band_top:band_bottom] * 0.45).astype(np.uint8)
     for index, line in enumerate(lines):
-        draw_text(pixels, line, margin, band_top + margin + index * line_height, 2 * unit, white)
+        draw_text(pixels, line, margin, band_top + margin + index * line_height, text_scale, white)
     return pixels
 
 
