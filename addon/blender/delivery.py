@@ -64,9 +64,6 @@ def mixdown(scene: bpy.types.Scene, target: Path) -> Path:
     temp = _temp_beside(target)
     try:
         with bpy.context.temp_override(scene=scene):
-            # Volume keyframes (music ducking) reach the mixdown through this cache; headless,
-            # nothing else fills it.
-            bpy.ops.sound.bake_animation()
             bpy.ops.sound.mixdown(
                 filepath=str(temp),
                 container="WAV",

@@ -148,10 +148,6 @@ def layout(
         music_strip.volume = gain
         music_strip.keyframe_insert("volume", frame=FIRST_FRAME + seconds * fps)
     scene.frame_start, scene.frame_end = FIRST_FRAME, FIRST_FRAME + total - 1
-    # Blender marks strips with animated volume lazily (on UI redraws); headless, do it now or
-    # the mixdown plays the music at one level.
-    with bpy.context.temp_override(scene=scene):
-        bpy.ops.sound.update_animation_flags()
     return {"frames": total, "strips": sum(1 for s in compat.all_strips(scene) if s.get(OWNER_KEY))}
 
 

@@ -127,7 +127,6 @@ def test_music_is_ducked_under_voice_by_the_depth(film_30s, tmp_path):
         voice.mute = True
 
     def music_rms(path) -> list[float]:
-        bpy.ops.sound.bake_animation()  # as delivery.mixdown does: volume animation reaches the mix
         bpy.ops.sound.mixdown(filepath=str(path), container="WAV", codec="PCM", format="S16", mixrate=48000)
         with wave.open(str(path)) as file:  # packed 16-bit PCM, channels interleaved
             data = np.frombuffer(file.readframes(file.getnframes()), dtype="<i2").reshape(
