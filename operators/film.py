@@ -43,21 +43,13 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
 
     def _request(self) -> film.FilmRequest:
         preset = None if self.preset == "AUTO" else self.preset
-        if self.output.startswith("//"):
-            # Inside the project: an unsaved file puts it in the (temp) media folder instead.
-            base = (
-                Path(bpy.data.filepath).parent
-                if bpy.data.filepath
-                else project.media_folder(create=True).path
-            )
-            output = (
-                base / self.output[2:].removeprefix("storyloom/")
-                if not bpy.data.filepath
-                else base / self.output[2:]
-            )
-            output.parent.mkdir(parents=True, exist_ok=True)
+        if self.output.startswith("//") and not bpy.data.filepath:
+            # An unsaved file has no folder for '//': deliver into the (temp) media folder.
+            output = project.media_folder(create=True).path / Path(self.output[2:]).name
         else:
             output = Path(bpy.path.abspath(self.output))
+            if self.output.startswith("//"):  # inside the project: make its folder
+                output.parent.mkdir(parents=True, exist_ok=True)
         if preset and output.suffix != PRESETS[preset].extension:
             output = output.with_suffix(PRESETS[preset].extension)
         return film.FilmRequest(
