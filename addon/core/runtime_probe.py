@@ -35,7 +35,7 @@ for module in sys.argv[1:]:
         report["packages"][module] = {"ok": False, "error": f"{type(error).__name__}: {first_line}"[:200]}
 devices = ["cpu"]
 if report["packages"].get("torch", {}).get("ok"):
-    import torch
+    torch = importlib.import_module("torch")
     if torch.cuda.is_available():
         devices.insert(0, "cuda")
         report["cuda_name"] = torch.cuda.get_device_name(0)

@@ -272,3 +272,18 @@ def test_shots_painted_by_a_diffusion_model_through_the_same_pipeline(storyloom,
     assert tuple(image.size) == (288, 512)  # the model's size, in the film's 9:16; the VSE fits it
     with av.open(str(tmp_path / "painted.mp4")) as container:
         assert (container.streams.video[0].width, container.streams.video[0].height) == (1080, 1920)
+
+
+def test_plan_import_and_export_round_trip(storyloom, tmp_path):
+    director = importlib.import_module(ADDON_MODULE + ".addon.core.director")
+    plan_io = importlib.import_module(ADDON_MODULE + ".addon.core.plan")
+    bpy.ops.wm.read_homefile(use_empty=True)
+    with pytest.raises(RuntimeError, match="no Storyloom plan yet"):
+        bpy.ops.storyloom.export_plan(filepath=str(tmp_path / "none.json"))
+    source = plan_io.save(director.make_plan(BRIEF), tmp_path / "in.json")
+    assert bpy.ops.storyloom.import_plan(filepath=str(source)) == {"FINISHED"}
+    assert bpy.ops.storyloom.export_plan(filepath=str(tmp_path / "out.json")) == {"FINISHED"}
+    assert plan_io.load(tmp_path / "out.json") == plan_io.load(source)
+    (tmp_path / "bad.json").write_text('{"version": 1}')
+    with pytest.raises(RuntimeError, match="The plan is not valid"):
+        bpy.ops.storyloom.import_plan(filepath=str(tmp_path / "bad.json"))
