@@ -15,16 +15,27 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 TASK_TEXT_TO_IMAGE = "text-to-image"
+TASK_INPAINT = "inpaint"  # an image model fine-tuned to fill masked areas (extra UNet inputs)
+TASK_CONTROLNET = "controlnet"  # a conditioning model that steers an image model (depth, ...)
+TASK_UPSCALE = "upscale"
+IMAGE_TASKS = frozenset({TASK_TEXT_TO_IMAGE, TASK_INPAINT})
 
 # diffusers pipeline class -> loader family (one family per backend file in runtime/backends).
 FAMILY_BY_PIPELINE_CLASS = {
     "StableDiffusionPipeline": "stable-diffusion",
+    "StableDiffusionInpaintPipeline": "stable-diffusion",
     "StableDiffusionXLPipeline": "sdxl",
+    "StableDiffusionXLInpaintPipeline": "sdxl",
     "StableDiffusion3Pipeline": "sd3",
     "FluxPipeline": "flux",
+    "StableDiffusionUpscalePipeline": "sd-upscale",
 }
-FAMILIES = frozenset(FAMILY_BY_PIPELINE_CLASS.values())
-TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES}
+INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableDiffusionXLInpaintPipeline"})
+FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet"})
+TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
+    "controlnet": TASK_CONTROLNET,
+    "sd-upscale": TASK_UPSCALE,
+}
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl", ".pickle")
@@ -105,6 +116,44 @@ BUILT_IN_SPECS: tuple[ModelSpec, ...] = (
         memory_gb=33.0,
         license="Apache-2.0",
     ),
+    ModelSpec(
+        id="sdxl-inpaint",
+        task=TASK_INPAINT,
+        family="sdxl",
+        source="diffusers/stable-diffusion-xl-1.0-inpainting-0.1",
+        defaults={"width": 1024, "height": 1024, "steps": 30, "guidance": 8.0, "strength": 0.99},
+        memory_gb=8.0,
+        license="CreativeML OpenRAIL++-M",
+    ),
+    # ControlNets name the image-model family they steer: the depth map from the scene camera
+    # conditions an SD 1.5 or an SDXL model.
+    ModelSpec(
+        id="controlnet-depth-sd15",
+        task=TASK_CONTROLNET,
+        family="controlnet",
+        source="lllyasviel/control_v11f1p_sd15_depth",
+        defaults={"base_family": "stable-diffusion", "conditioning": "depth", "control_scale": 1.0},
+        memory_gb=1.5,
+        license="OpenRAIL",
+    ),
+    ModelSpec(
+        id="controlnet-depth-sdxl",
+        task=TASK_CONTROLNET,
+        family="controlnet",
+        source="diffusers/controlnet-depth-sdxl-1.0",
+        defaults={"base_family": "sdxl", "conditioning": "depth", "control_scale": 0.5},
+        memory_gb=5.0,
+        license="OpenRAIL++-M",
+    ),
+    ModelSpec(
+        id="sd-x4-upscaler",
+        task=TASK_UPSCALE,
+        family="sd-upscale",
+        source="stabilityai/stable-diffusion-x4-upscaler",
+        defaults={"steps": 20, "guidance": 9.0, "noise_level": 20, "scale": 4},
+        memory_gb=6.0,
+        license="CreativeML OpenRAIL++-M",
+    ),
 )
 
 
@@ -133,21 +182,37 @@ def _spec_from_table(table: dict, origin: Path) -> ModelSpec:
     )
 
 
-def _spec_from_diffusers_folder(folder: Path) -> ModelSpec | None:
+def _read_json(path: Path) -> dict:
     try:
-        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    family = FAMILY_BY_PIPELINE_CLASS.get(index.get("_class_name", ""))
-    if family is None:
-        return None
-    return ModelSpec(
-        id=folder.name,
-        task=TASK_BY_FAMILY[family],
-        family=family,
-        source=str(folder.resolve()),
-        origin=str(folder),
-    )
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _spec_from_diffusers_folder(folder: Path) -> ModelSpec | None:
+    """A spec for a diffusers pipeline folder (model_index.json) or a ControlNet folder."""
+    index = _read_json(folder / "model_index.json")
+    pipeline_class = index.get("_class_name", "")
+    family = FAMILY_BY_PIPELINE_CLASS.get(pipeline_class)
+    if family is not None:
+        task = TASK_INPAINT if pipeline_class in INPAINT_PIPELINE_CLASSES else TASK_BY_FAMILY[family]
+        return ModelSpec(
+            id=folder.name, task=task, family=family, source=str(folder.resolve()), origin=str(folder)
+        )
+    config = _read_json(folder / "config.json")
+    if config.get("_class_name") == "ControlNetModel":
+        # SDXL ControlNets take SDXL's extra time/size embedding; SD 1.x ones do not.
+        base = "sdxl" if config.get("addition_embed_type") == "text_time" else "stable-diffusion"
+        return ModelSpec(
+            id=folder.name,
+            task=TASK_CONTROLNET,
+            family="controlnet",
+            source=str(folder.resolve()),
+            defaults={"base_family": base, "conditioning": "depth", "control_scale": 1.0},
+            origin=str(folder),
+        )
+    return None
 
 
 def load_registry(models_folder: Path | None) -> dict[str, ModelSpec]:
@@ -159,7 +224,7 @@ def load_registry(models_folder: Path | None) -> dict[str, ModelSpec]:
     if models_folder is None or not models_folder.is_dir():
         return registry
     for entry in sorted(models_folder.iterdir()):
-        if entry.is_dir() and (entry / "model_index.json").is_file():
+        if entry.is_dir() and ((entry / "model_index.json").is_file() or (entry / "config.json").is_file()):
             spec = _spec_from_diffusers_folder(entry)
             if spec is not None:
                 registry[spec.id] = spec

@@ -105,3 +105,65 @@ def check_image_params(
         steps=check_int_range(steps, "number of steps", 1, MAX_STEPS),
         guidance=float(guidance),
     )
+
+
+# -- Image edits: img2img, inpaint, depth-guided, seamless -------------------------------------
+
+EDIT_MODES = ("text", "image", "inpaint", "depth")
+
+
+@dataclass(frozen=True)
+class EditParams:
+    """How an image job departs from plain text-to-image.
+
+    ``source`` (img2img, inpaint), ``mask`` (inpaint; white = repaint) and ``control`` (depth)
+    are PNG paths that Blender wrote into the media folder before submitting.
+    """
+
+    mode: str = "text"
+    source: str = ""
+    mask: str = ""
+    control: str = ""
+    strength: float = 0.75
+    control_scale: float = 1.0
+    seamless: bool = False
+    maps: bool = False
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def check_fraction(value: object, name: str, high: float = 1.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= high:
+        raise BadInput(f"The {name} must be a number between 0 and {high:g}, got {value!r}.")
+    return float(value)
+
+
+def check_edit_params(
+    mode: object = "text",
+    source: object = "",
+    mask: object = "",
+    control: object = "",
+    strength: object = 0.75,
+    control_scale: object = 1.0,
+    seamless: object = False,
+    maps: object = False,
+) -> EditParams:
+    """Validate an image job's edit settings; each mode names the inputs it needs."""
+    if mode not in EDIT_MODES:
+        raise BadInput(f"Unknown image mode {mode!r}; known: {', '.join(EDIT_MODES)}.")
+    needs = {"text": (), "image": ("source",), "inpaint": ("source", "mask"), "depth": ("control",)}[mode]
+    given = {"source": source, "mask": mask, "control": control}
+    for name in needs:
+        if not isinstance(given[name], str) or not given[name]:
+            raise BadInput(f"Image mode '{mode}' needs a {name} image.")
+    return EditParams(
+        mode=mode,
+        source=str(source or ""),
+        mask=str(mask or ""),
+        control=str(control or ""),
+        strength=check_fraction(strength, "strength"),
+        control_scale=check_fraction(control_scale, "control strength", high=2.0),
+        seamless=bool(seamless),
+        maps=bool(maps),
+    )

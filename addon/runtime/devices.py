@@ -90,11 +90,12 @@ def apply_memory_options(pipe, placement: Placement) -> list[str]:
 
 
 def weights_bytes(pipe) -> int:
-    """Bytes of all weights of a pipeline's torch modules (what it costs to keep it warm)."""
+    """Bytes of all weights of a pipeline's torch modules, or of one model (what keeping it warm costs)."""
     import torch
 
     total = 0
-    for component in getattr(pipe, "components", {}).values():
+    components = [pipe] if isinstance(pipe, torch.nn.Module) else getattr(pipe, "components", {}).values()
+    for component in components:
         if isinstance(component, torch.nn.Module):
             total += sum(p.numel() * p.element_size() for p in component.parameters())
             total += sum(b.numel() * b.element_size() for b in component.buffers())

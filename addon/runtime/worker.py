@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..core import protocol
 from ..core.models import ModelError, ModelSpec
-from ..core.validation import BadInput, check_image_params
+from ..core.validation import BadInput, check_edit_params, check_image_params
 from .backends import JobCancelled, JobContext
 from .cache import ModelCache
 
@@ -168,26 +168,75 @@ class Worker:
         raise BadInput(f"Unknown task '{task}'.")
 
     def _text_to_image(self, job: dict, context: JobContext) -> dict:
-        from .backends.text_to_image import generate, load_pipeline
+        """Every diffusion image job: text to image, img2img, inpaint, depth-guided, seamless."""
+        from .backends import text_to_image as images
         from .devices import choose_placement
 
         spec = ModelSpec(**job["spec"])
         params = check_image_params(**job["params"])
+        edit = check_edit_params(**job.get("edit", {}))
+        images.check_mode_supported(spec, edit)
+        output = Path(job["output"])
+        if edit.mode in ("image", "inpaint") and edit.strength == 0:
+            # Strength 0 adds no noise: the answer is the source itself, without a VAE round trip.
+            from .backends.image_inputs import copy_as_png
+
+            copy_as_png(edit.source, (params.width, params.height), output)
+            context.artifact(output, width=params.width, height=params.height)
+            return {"output": str(output), "cache_hit": False, "device": "none", "model_ran": False}
         placement = choose_placement(
             job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
         )
         models_folder = Path(job["models_folder"])
         allow_online = bool(job.get("allow_online", False))
+        controlnet = None
+        if edit.mode == "depth":
+            controlnet = self._controlnet(job, spec, placement, models_folder, allow_online)
         key = f"{spec.family}:{spec.source}@{placement.key}"
         cache_hit = key in self.cache
         pipe = self.cache.get(
             key,
-            lambda: load_pipeline(spec, placement, models_folder, allow_online),
+            lambda: images.load_pipeline(spec, placement, models_folder, allow_online),
             clock=time.perf_counter,
         )
         context.check_cancelled()
-        output = generate(pipe, spec, params, Path(job["output"]), context)
-        return {"output": str(output), "cache_hit": cache_hit, "device": placement.device}
+        pipe = images.pipeline_for_mode(pipe, spec, edit, controlnet)
+        images.generate(pipe, spec, params, edit, output, context)
+        result = {
+            "output": str(output),
+            "cache_hit": cache_hit,
+            "device": placement.device,
+            "model_ran": True,
+        }
+        if edit.mode == "depth":
+            result["control"] = edit.control  # the record of what conditioned the picture
+        if edit.maps:
+            from .backends.material_maps import write_maps
+
+            maps = write_maps(output, wrap=edit.seamless)
+            for role, path in maps.items():
+                context.artifact(path, role=role)
+            result["maps"] = {role: str(path) for role, path in maps.items()}
+        return result
+
+    def _controlnet(self, job: dict, spec: ModelSpec, placement, models_folder: Path, allow_online: bool):
+        from .backends.text_to_image import load_controlnet
+
+        if "controlnet" not in job:
+            raise BadInput("Depth-guided generation needs a ControlNet model (e.g. controlnet-depth-sd15).")
+        controlnet_spec = ModelSpec(**job["controlnet"])
+        base = controlnet_spec.defaults.get("base_family", "stable-diffusion")
+        if base != spec.family:
+            raise BadInput(
+                f"ControlNet '{controlnet_spec.id}' steers {base} models, but '{spec.id}' is {spec.family}: "
+                "pick a matching pair (controlnet-depth-sd15 with SD 1.5, controlnet-depth-sdxl with SDXL)."
+            )
+        key = f"controlnet:{controlnet_spec.source}@{placement.key}"
+        return self.cache.get(
+            key,
+            lambda: load_controlnet(controlnet_spec, placement, models_folder, allow_online),
+            clock=time.perf_counter,
+        )
 
 
 def _weights_bytes(pipe) -> int:

@@ -97,6 +97,14 @@ def tiny_stable_diffusion():
     )
 
 
+def tiny_controlnet(pipe):
+    """A depth ControlNet shaped like the tiny SD's UNet (as diffusers' ControlNet tests do)."""
+    from diffusers import ControlNetModel
+
+    # One stride-2 stage, matching the tiny VAE's single downsampling (64 px -> 32 latents).
+    return ControlNetModel.from_unet(pipe.unet, conditioning_embedding_out_channels=(4, 8))
+
+
 def save(pipe, folder: Path, pickle: bool = False) -> Path:
     pipe.save_pretrained(str(folder), safe_serialization=not pickle)
     return folder
@@ -107,11 +115,14 @@ def main() -> int:
     parser.add_argument("kind", choices=["sd"])
     parser.add_argument("out", type=Path)
     parser.add_argument("--pickle-out", type=Path, help="also save a copy with pickle (.bin) weights only")
+    parser.add_argument("--controlnet-out", type=Path, help="also save a tiny ControlNet for it")
     args = parser.parse_args()
     pipe = tiny_stable_diffusion()
     save(pipe, args.out)
     if args.pickle_out:
         save(pipe, args.pickle_out, pickle=True)
+    if args.controlnet_out:
+        tiny_controlnet(pipe).save_pretrained(str(args.controlnet_out), safe_serialization=True)
     print(args.out)
     return 0
 

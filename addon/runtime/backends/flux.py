@@ -5,6 +5,10 @@ import logging
 from ...core.validation import ImageParams
 
 PIPELINE_CLASS = "FluxPipeline"
+IMG2IMG_CLASS = "FluxImg2ImgPipeline"
+INPAINT_CLASS = "FluxInpaintPipeline"
+CONTROLNET_CLASS = None
+SEAMLESS = False  # see sd3.py
 
 log = logging.getLogger("storyloom.worker")
 

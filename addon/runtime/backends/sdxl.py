@@ -4,6 +4,10 @@ from ...core.validation import ImageParams
 from .stable_diffusion import call_kwargs as sd_call_kwargs
 
 PIPELINE_CLASS = "StableDiffusionXLPipeline"
+IMG2IMG_CLASS = "StableDiffusionXLImg2ImgPipeline"
+INPAINT_CLASS = "StableDiffusionXLInpaintPipeline"
+CONTROLNET_CLASS = "StableDiffusionXLControlNetPipeline"
+SEAMLESS = True
 
 
 def call_kwargs(params: ImageParams) -> dict:

@@ -3,6 +3,10 @@
 from ...core.validation import ImageParams
 
 PIPELINE_CLASS = "StableDiffusionPipeline"
+IMG2IMG_CLASS = "StableDiffusionImg2ImgPipeline"
+INPAINT_CLASS = "StableDiffusionInpaintPipeline"
+CONTROLNET_CLASS = "StableDiffusionControlNetPipeline"
+SEAMLESS = True  # a UNet and a VAE, both all convolutions: circular padding makes them wrap
 
 
 def call_kwargs(params: ImageParams) -> dict:
