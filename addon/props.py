@@ -7,16 +7,23 @@ what the artist types (prompts, seeds) lives on the Scene, so it is saved with t
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from .core.models import TASK_TEXT_TO_IMAGE, load_registry
+from .core.models import IMAGE_TASKS, TASK_CONTROLNET, load_registry
 
 
-def _model_ids(self, context, edit_text):
-    from .blender import project
+def _model_ids_for(tasks):
+    def search(self, context, edit_text):
+        from .blender import project
 
-    registry = load_registry(project.models_folder())
-    return [spec.id for spec in registry.values() if spec.task == TASK_TEXT_TO_IMAGE]
+        registry = load_registry(project.models_folder())
+        return [spec.id for spec in registry.values() if spec.task in tasks]
+
+    return search
+
+
+def _image_names(self, context, edit_text):
+    return [image.name for image in bpy.data.images]
 
 
 class ImageSettings:
@@ -27,7 +34,9 @@ class ImageSettings:
 
     prompt: StringProperty(name="Prompt", description="What the image shows")
     negative_prompt: StringProperty(name="Negative Prompt", description="What the image must not show")
-    model: StringProperty(name="Model", default="sd15", search=_model_ids, description="Model id")
+    model: StringProperty(
+        name="Model", default="sd15", search=_model_ids_for(IMAGE_TASKS), description="Model id"
+    )
     seed: IntProperty(name="Seed", default=0, soft_min=0, description="Same seed, same image")
     width: IntProperty(name="Width", default=512, soft_min=64, soft_max=2048, step=8, subtype="PIXEL")
     height: IntProperty(name="Height", default=512, soft_min=64, soft_max=2048, step=8, subtype="PIXEL")
@@ -38,11 +47,77 @@ class ImageSettings:
         description="Use the model's own size, steps and guidance (e.g. 1 step for SDXL-Turbo)",
         default=False,
     )
-    apply_to_material: BoolProperty(
-        name="Apply to Material",
-        description="Use the image as base colour of the active object's material",
-        default=True,
+    mode: EnumProperty(
+        name="Mode",
+        items=(
+            ("TEXT", "Text to Image", "A new picture from the prompt"),
+            ("IMAGE", "Image to Image", "Restyle a source picture; strength says how far"),
+            ("INPAINT", "Inpaint", "Repaint only the masked part of a source picture"),
+            ("DEPTH", "Depth from Camera", "Follow the layout the active camera sees (depth ControlNet)"),
+        ),
     )
+    source: EnumProperty(
+        name="Source",
+        items=(
+            ("IMAGE", "Image", "An image datablock"),
+            ("RENDER", "Render", "The last render (rendered now if there is none)"),
+            ("FILE", "File", "An image file"),
+        ),
+    )
+    source_image: StringProperty(name="Source Image", search=_image_names)
+    source_file: StringProperty(name="Source File", subtype="FILE_PATH")
+    mask: EnumProperty(
+        name="Mask",
+        items=(
+            ("IMAGE", "Mask Image", "White repaints, black keeps (same size as the source)"),
+            ("ALPHA", "Painted Alpha", "Transparent pixels of the source are repainted"),
+        ),
+    )
+    mask_image: StringProperty(name="Mask Image", search=_image_names)
+    strength: FloatProperty(
+        name="Strength",
+        default=0.75,
+        soft_min=0.0,
+        soft_max=1.0,
+        description="0 keeps the source, 1 repaints it",
+    )
+    controlnet: StringProperty(
+        name="ControlNet",
+        default="controlnet-depth-sd15",
+        search=_model_ids_for({TASK_CONTROLNET}),
+        description="Depth ControlNet matching the model (SD 1.5 or SDXL)",
+    )
+    control_scale: FloatProperty(name="Control Strength", default=1.0, soft_min=0.0, soft_max=2.0)
+    seamless: BoolProperty(name="Seamless", description="Tileable texture: edges wrap (SD 1.x and SDXL)")
+    material_maps: EnumProperty(
+        name="Material",
+        items=(
+            ("BASE", "Base Color", "The image as base colour only"),
+            ("PBR", "Base + Roughness + Normal", "Also roughness and normal maps derived from the image"),
+        ),
+    )
+    use_as: EnumProperty(
+        name="Use As",
+        items=(
+            ("MATERIAL", "Material", "Texture on the active object's material"),
+            ("PROJECT", "Camera Projection", "Projected from the active camera onto the selected meshes"),
+            ("WORLD", "World Plate", "Background of the world, seen by the camera"),
+            ("CAMERA", "Camera Background", "Layout reference behind the camera view (not rendered)"),
+            ("COMPOSITOR", "Compositor Plate", "Behind the render in the compositor"),
+            ("IMAGE", "Image Only", "Load the image, change nothing else"),
+        ),
+    )
+    projection_shading: EnumProperty(
+        name="Shading",
+        items=(
+            ("LIT", "Lit", "The image as base colour, lit by the scene"),
+            ("SHADELESS", "Shadeless", "The image exactly as painted (matte-painting style)"),
+        ),
+    )
+    bake: BoolProperty(
+        name="Bake to UVs", description="Bake the projection to each mesh's UVs so it survives camera moves"
+    )
+    bake_size: IntProperty(name="Bake Size", default=1024, soft_min=64, soft_max=8192, subtype="PIXEL")
 
 
 class STORYLOOM_PG_image_settings(ImageSettings, bpy.types.PropertyGroup):

@@ -1,6 +1,8 @@
 """Blender operators, one module per area."""
 
 from ..addon.registration import register_modules_factory
-from . import doctor, film, generate_image, runtime
+from . import doctor, film, generate_image, restyle, runtime, scene_images
 
-register, unregister = register_modules_factory((doctor, generate_image, runtime, film))
+register, unregister = register_modules_factory(
+    (doctor, generate_image, scene_images, restyle, runtime, film)
+)

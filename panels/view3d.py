@@ -1,4 +1,4 @@
-"""The Storyloom tab in the 3D viewport sidebar."""
+"""The Storyloom tab in the 3D viewport sidebar, and its image panel in the shader editor."""
 
 from __future__ import annotations
 
@@ -27,6 +27,42 @@ class VIEW3D_PT_storyloom(bpy.types.Panel):
                 box.label(text=line.strip())
 
 
+def draw_image_settings(layout: bpy.types.UILayout, context: bpy.types.Context) -> None:
+    """The Generate Image settings and button; shared by the 3D viewport and the shader editor."""
+    settings = context.scene.storyloom_image
+    layout.use_property_split = True
+    layout.prop(settings, "mode")
+    for name in ("prompt", "negative_prompt", "model", "seed"):
+        layout.prop(settings, name)
+    if settings.mode in {"IMAGE", "INPAINT"}:
+        layout.prop(settings, "source")
+        layout.prop(settings, {"IMAGE": "source_image", "FILE": "source_file"}.get(settings.source, "source"))
+        layout.prop(settings, "strength")
+    if settings.mode == "INPAINT":
+        layout.prop(settings, "mask")
+        if settings.mask == "IMAGE":
+            layout.prop(settings, "mask_image")
+    if settings.mode == "DEPTH":
+        layout.prop(settings, "controlnet")
+        layout.prop(settings, "control_scale")
+    if settings.mode in {"TEXT", "DEPTH"}:
+        layout.prop(settings, "width")
+        layout.prop(settings, "height")
+    for name in ("steps", "guidance", "use_model_defaults", "seamless", "use_as"):
+        layout.prop(settings, name)
+    if settings.use_as == "MATERIAL":
+        layout.prop(settings, "material_maps")
+    if settings.use_as == "PROJECT":
+        layout.prop(settings, "projection_shading")
+        layout.prop(settings, "bake")
+        if settings.bake:
+            layout.prop(settings, "bake_size")
+    operator = layout.operator("storyloom.generate_image", icon="IMAGE_DATA")
+    for name in settings.bl_rna.properties.keys():
+        if name != "rna_type":
+            setattr(operator, name, getattr(settings, name))
+
+
 class VIEW3D_PT_storyloom_image(bpy.types.Panel):
     bl_label = "Generate Image"
     bl_space_type = "VIEW_3D"
@@ -35,19 +71,50 @@ class VIEW3D_PT_storyloom_image(bpy.types.Panel):
     bl_parent_id = "VIEW3D_PT_storyloom"
 
     def draw(self, context: bpy.types.Context) -> None:
+        draw_image_settings(self.layout, context)
+
+
+class VIEW3D_PT_storyloom_scene_image(bpy.types.Panel):
+    bl_label = "Use Image in Scene"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Storyloom"
+    bl_parent_id = "VIEW3D_PT_storyloom"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        settings = context.scene.storyloom_image
-        layout.use_property_split = True
-        for name in ("prompt", "negative_prompt", "model", "seed", "width", "height", "steps", "guidance"):
-            layout.prop(settings, name)
-        layout.prop(settings, "use_model_defaults")
-        layout.prop(settings, "apply_to_material")
-        operator = layout.operator("storyloom.generate_image", icon="IMAGE_DATA")
-        for name in settings.bl_rna.properties.keys():
-            if name != "rna_type":
-                setattr(operator, name, getattr(settings, name))
+        layout.operator("storyloom.project_image", icon="MOD_UVPROJECT")
+        row = layout.row(align=True)
+        for target, icon in (
+            ("WORLD", "WORLD"),
+            ("CAMERA", "CAMERA_DATA"),
+            ("COMPOSITOR", "NODE_COMPOSITING"),
+        ):
+            row.operator("storyloom.set_plate", text=target.title(), icon=icon).target = target
 
 
-classes = (VIEW3D_PT_storyloom, VIEW3D_PT_storyloom_image)
+class NODE_PT_storyloom_image(bpy.types.Panel):
+    """Textures from the shader editor, where materials are built."""
+
+    bl_label = "Storyloom Image"
+    bl_space_type = "NODE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "Storyloom"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return getattr(context.space_data, "tree_type", "") == "ShaderNodeTree"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_image_settings(self.layout, context)
+
+
+classes = (
+    VIEW3D_PT_storyloom,
+    VIEW3D_PT_storyloom_image,
+    VIEW3D_PT_storyloom_scene_image,
+    NODE_PT_storyloom_image,
+)
 
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -161,3 +161,20 @@ def set_image_output(scene: bpy.types.Scene, file_format: str = "PNG") -> None:
     if IS_5X:
         settings.media_type = "MULTI_LAYER_IMAGE" if file_format == "OPEN_EXR_MULTILAYER" else "IMAGE"
     settings.file_format = file_format
+
+
+def alpha_over_inputs(node) -> tuple:
+    """(background, foreground) inputs of a compositor Alpha Over node.
+
+    5.x names them; 4.5 has Fac then two inputs both called "Image" (background first).
+    """
+    if "Background" in node.inputs:
+        return node.inputs["Background"], node.inputs["Foreground"]
+    return node.inputs[1], node.inputs[2]
+
+
+def world_node_tree(world: bpy.types.World):
+    """The world's shader node tree (5.x worlds always have one; 4.5 needs use_nodes)."""
+    if world.node_tree is None:
+        world.use_nodes = True
+    return world.node_tree

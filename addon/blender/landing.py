@@ -48,3 +48,27 @@ def apply_as_base_color(obj: bpy.types.Object, image: bpy.types.Image) -> bpy.ty
     texture.image = image
     tree.links.new(texture.outputs["Color"], shader.inputs["Base Color"])
     return material
+
+
+def apply_material_maps(material: bpy.types.Material, maps: dict[str, Path]) -> None:
+    """Wire derived roughness and normal maps (non-colour data) into the material's BSDF."""
+    tree = compat.material_node_tree(material)
+    shader = next(n for n in tree.nodes if n.bl_idname == "ShaderNodeBsdfPrincipled")
+    for offset, role in enumerate(("roughness", "normal"), start=1):
+        image = load_image(maps[role])
+        image.colorspace_settings.name = "Non-Color"  # data, not a picture: no sRGB decode
+        label = f"Storyloom {role.title()}"
+        texture = next((n for n in tree.nodes if n.label == label), None) or tree.nodes.new(
+            "ShaderNodeTexImage"
+        )
+        texture.label = label
+        texture.image = image
+        texture.location = (shader.location.x - 620, shader.location.y - 300 * offset)
+        if role == "roughness":
+            tree.links.new(texture.outputs["Color"], shader.inputs["Roughness"])
+            continue
+        normal_map = next((n for n in tree.nodes if n.bl_idname == "ShaderNodeNormalMap"), None)
+        normal_map = normal_map or tree.nodes.new("ShaderNodeNormalMap")
+        normal_map.location = (shader.location.x - 300, shader.location.y - 600)
+        tree.links.new(texture.outputs["Color"], normal_map.inputs["Color"])
+        tree.links.new(normal_map.outputs["Normal"], shader.inputs["Normal"])

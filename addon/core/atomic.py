@@ -31,3 +31,24 @@ def write_atomic(target: Path, write: Callable[[Path], None]) -> Path:
     with atomic_path(target) as temp:
         write(temp)
     return Path(target)
+
+
+@contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """Yield a temp folder beside ``target``; on success it becomes ``target`` (replacing it).
+
+    A cancelled or failed image sequence leaves no partial frames: the temp folder is removed.
+    """
+    import shutil
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    temp.mkdir()
+    try:
+        yield temp
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(temp, target)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

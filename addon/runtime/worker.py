@@ -159,6 +159,8 @@ class Worker:
         task = job.get("task")
         if task == "text-to-image":
             return self._text_to_image(job, context)
+        if task == "image-sequence":
+            return self._image_sequence(job, context)
         if task in SIMPLE_TASKS:
             module_name, function_name = SIMPLE_TASKS[task]
             module = importlib.import_module(f"{__package__}.backends.{module_name}")
@@ -218,6 +220,54 @@ class Worker:
                 context.artifact(path, role=role)
             result["maps"] = {role: str(path) for role, path in maps.items()}
         return result
+
+    def _image_sequence(self, job: dict, context: JobContext) -> dict:
+        """Image to image on every frame of a rendered sequence, one seed for all (the "AI render").
+
+        Frames are written into a temp folder that becomes the output folder only when every
+        frame is done, so a cancel or a failure leaves no partial sequence.
+        """
+        from dataclasses import replace
+
+        from ..core.atomic import atomic_folder
+        from .backends import text_to_image as images
+        from .devices import choose_placement
+
+        spec = ModelSpec(**job["spec"])
+        params = check_image_params(**job["params"])
+        edit = check_edit_params(**{**job.get("edit", {}), "mode": "image", "source": "sequence"})
+        images.check_mode_supported(spec, edit)
+        sources = [str(path) for path in job["sources"]]
+        if not sources:
+            raise BadInput("There are no frames to restyle.")
+        placement = choose_placement(
+            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
+        )
+        models_folder = Path(job["models_folder"])
+        pipe = self.cache.get(
+            f"{spec.family}:{spec.source}@{placement.key}",
+            lambda: images.load_pipeline(
+                spec, placement, models_folder, bool(job.get("allow_online", False))
+            ),
+            clock=time.perf_counter,
+        )
+        pipe = images.pipeline_for_mode(pipe, spec, edit, None)
+        output_dir = Path(job["output_dir"])
+        names = []
+        with atomic_folder(output_dir) as temp:
+            for index, source in enumerate(sources):
+                context.check_cancelled()
+                name = f"frame_{index + 1:04d}.png"
+                if edit.strength == 0:  # no noise added: each frame is its render (as for one image)
+                    from .backends.image_inputs import copy_as_png
+
+                    copy_as_png(source, (params.width, params.height), temp / name)
+                else:
+                    frame = replace(edit, source=source)
+                    images.generate(pipe, spec, params, frame, temp / name, context.part(index, len(sources)))
+                names.append(name)
+        context.artifact(output_dir, frames=len(names))
+        return {"output_dir": str(output_dir), "frames": names}
 
     def _controlnet(self, job: dict, spec: ModelSpec, placement, models_folder: Path, allow_online: bool):
         from .backends.text_to_image import load_controlnet

@@ -87,7 +87,7 @@ def runtime_python() -> str:
 
 @pytest.fixture(scope="session")
 def models_folder(runtime_python, tmp_path_factory) -> Path:
-    """A models folder holding a tiny random-weight SD (safetensors) and a pickle-weight copy."""
+    """A models folder: a tiny random-weight SD (safetensors), a pickle-weight copy, a tiny ControlNet."""
     folder = tmp_path_factory.mktemp("models")
     subprocess.run(
         [
@@ -97,6 +97,8 @@ def models_folder(runtime_python, tmp_path_factory) -> Path:
             str(folder / "tiny-sd"),
             "--pickle-out",
             str(folder / "tiny-sd-pickle"),
+            "--controlnet-out",
+            str(folder / "tiny-controlnet"),
         ],
         check=True,
         capture_output=True,

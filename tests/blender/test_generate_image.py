@@ -78,13 +78,13 @@ def test_generate_image_lands_a_texture_with_a_relative_path(storyloom, runtime,
 
 
 def test_same_seed_same_pixels_other_seed_other_pixels(storyloom, runtime, saved_scene):
-    bpy.ops.storyloom.generate_image(prompt="a red fox", seed=11, apply_to_material=False, **TINY)
+    bpy.ops.storyloom.generate_image(prompt="a red fox", seed=11, use_as="IMAGE", **TINY)
     first = generated_pixels(bpy.data.images[-1])
     for image in list(bpy.data.images):
         bpy.data.images.remove(image)
-    bpy.ops.storyloom.generate_image(prompt="a red fox", seed=11, apply_to_material=False, **TINY)
+    bpy.ops.storyloom.generate_image(prompt="a red fox", seed=11, use_as="IMAGE", **TINY)
     assert generated_pixels(bpy.data.images[-1]) == first
-    bpy.ops.storyloom.generate_image(prompt="a red fox", seed=12, apply_to_material=False, **TINY)
+    bpy.ops.storyloom.generate_image(prompt="a red fox", seed=12, use_as="IMAGE", **TINY)
     assert generated_pixels(bpy.data.images[-1]) != first
 
 

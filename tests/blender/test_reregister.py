@@ -62,8 +62,11 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "build_film",
         "export_plan",
         "import_plan",
+        "project_image",
+        "set_plate",
+        "restyle_render",
     }
-    assert "SEQUENCER_PT_storyloom_film" in enabled["classes"]
+    assert {"SEQUENCER_PT_storyloom_film", "NODE_PT_storyloom_image"} <= enabled["classes"]
     assert enabled["properties"] == {
         "WindowManager.storyloom_doctor_report",
         "Scene.storyloom_image",

@@ -31,6 +31,23 @@ class JobContext:
     def artifact(self, path: Path, **info) -> None:
         self.emit("artifact", self.job_id, path=str(path), **info)
 
+    def part(self, index: int, count: int) -> JobContext:
+        """The context for part ``index`` of ``count`` equal parts (e.g. one frame of a sequence).
+
+        Its progress counts within the whole job; its artifacts stay quiet, because the job
+        reports the finished whole; cancel is shared.
+        """
+
+        def emit(kind: str, job_id: str, **data) -> None:
+            if kind == "artifact":
+                return
+            if kind == "progress":
+                total = data["total"]
+                data = {**data, "step": index * total + data["step"], "total": count * total}
+            self.emit(kind, job_id, **data)
+
+        return JobContext(job_id=self.job_id, emit=emit, cancelled=self.cancelled)
+
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():
             raise JobCancelled
