@@ -49,6 +49,8 @@ class STORYLOOM_OT_generate_image(ImageSettings, JobOperatorMixin, bpy.types.Ope
         width, height = defaults.get("width", self.width), defaults.get("height", self.height)
         check_image_params(self.prompt, self.negative_prompt, self.seed, width, height, 1, 0.0)
         image_inputs.check_use_as(self, context)
+        # What to project onto is what was selected when the artist clicked, not when it lands.
+        self._targets = [obj.name for obj in context.selected_objects]
         media = project.media_folder(create=True)
         for warning in media.warnings:
             self.report({"WARNING"}, warning)
@@ -103,7 +105,7 @@ class STORYLOOM_OT_generate_image(ImageSettings, JobOperatorMixin, bpy.types.Ope
             return f" on {obj.name} / {material.name}"
         if self.use_as == "PROJECT":
             camera = scene.camera
-            meshes = list(context.selected_objects)
+            meshes = [bpy.data.objects[name] for name in self._targets if name in bpy.data.objects]
             projection.project(scene, camera, meshes, image, self.projection_shading)
             if self.bake:
                 media = project.media_folder(create=True).path

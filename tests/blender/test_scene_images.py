@@ -130,7 +130,8 @@ def test_depth_map_follows_the_scene_and_near_is_bright(storyloom, layout, tmp_p
     assert not any(m.name.startswith("Storyloom depth") for m in bpy.data.materials)
 
 
-def test_depth_guided_generation_runs_the_controlnet(storyloom, runtime, layout):
+def test_depth_guided_generation_runs_the_controlnet_and_projects_back(storyloom, runtime, layout):
+    cube = layout  # the active, selected mesh
     result = bpy.ops.storyloom.generate_image(
         prompt="a stone tower",
         seed=2,
@@ -138,7 +139,7 @@ def test_depth_guided_generation_runs_the_controlnet(storyloom, runtime, layout)
         controlnet="tiny-controlnet",
         width=64,
         height=64,
-        use_as="IMAGE",
+        use_as="PROJECT",
         **TINY,
     )
     assert result == {"FINISHED"}
@@ -146,6 +147,8 @@ def test_depth_guided_generation_runs_the_controlnet(storyloom, runtime, layout)
     [depth_png] = (media / "depth").glob("*.png")
     [picture] = (media / "images").glob("*.png")
     assert file_pixels(depth_png).shape[:2] == file_pixels(picture).shape[:2] == (64, 64)
+    projected = cube.active_material.node_tree.nodes["Storyloom Projection"].image
+    assert Path(bpy.path.abspath(projected.filepath)) == picture
 
 
 def test_depth_without_a_camera_is_refused_and_nothing_is_written(storyloom, runtime, scene):

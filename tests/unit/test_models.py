@@ -101,3 +101,28 @@ def test_the_full_runtime_pins_the_previz_runtime_the_same_way():
 
     assert pins("requirements-previz.txt") <= pins("requirements.txt")
     assert "torch==2.11.0" in pins("requirements.txt")
+
+
+def test_conditioning_and_upscale_specs_are_built_in():
+    registry = load_registry(None)
+    assert registry["controlnet-depth-sd15"].defaults["base_family"] == "stable-diffusion"
+    assert registry["controlnet-depth-sdxl"].defaults["base_family"] == "sdxl"
+    assert (registry["sdxl-inpaint"].task, registry["sdxl-inpaint"].family) == ("inpaint", "sdxl")
+    assert registry["sd-x4-upscaler"].task == "upscale"
+
+
+def test_controlnet_and_inpaint_folders_are_detected_with_their_base(tmp_path):
+    for name, extra in (("cn-sd15", {}), ("cn-xl", {"addition_embed_type": "text_time"})):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"_class_name": "ControlNetModel", **extra}))
+        (folder / "diffusion_pytorch_model.safetensors").write_bytes(b"weights")
+    diffusers_folder(tmp_path, "my-inpaint", "StableDiffusionInpaintPipeline")
+    (tmp_path / "stray").mkdir()
+    (tmp_path / "stray" / "config.json").write_text("not json")
+    registry = load_registry(tmp_path)
+    assert registry["cn-sd15"].task == "controlnet"
+    assert registry["cn-sd15"].defaults["base_family"] == "stable-diffusion"
+    assert registry["cn-xl"].defaults["base_family"] == "sdxl"
+    assert (registry["my-inpaint"].task, registry["my-inpaint"].family) == ("inpaint", "stable-diffusion")
+    assert "stray" not in registry

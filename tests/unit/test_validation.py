@@ -49,3 +49,21 @@ def test_bad_parameters_say_what_is_allowed(overrides, message):
 
 def test_emoji_and_right_to_left_text_are_fine():
     assert check_image_params(**{**GOOD, "prompt": "שלום 🌅 مرحبا"}).prompt == "שלום 🌅 مرحبا"
+
+
+def test_edit_modes_name_the_inputs_they_need():
+    from addon.core.validation import check_edit_params
+
+    assert check_edit_params().mode == "text"
+    edit = check_edit_params(mode="inpaint", source="/s.png", mask="/m.png", strength=0)
+    assert (edit.strength, edit.mask) == (0.0, "/m.png")
+    for kwargs, message in (
+        ({"mode": "image"}, "needs a source image"),
+        ({"mode": "inpaint", "source": "/s.png"}, "needs a mask image"),
+        ({"mode": "depth"}, "needs a control image"),
+        ({"mode": "sketch"}, "Unknown image mode 'sketch'"),
+        ({"mode": "image", "source": "/s.png", "strength": 1.5}, "strength must be a number between 0 and 1"),
+        ({"control_scale": -1}, "control strength must be a number between 0 and 2"),
+    ):
+        with pytest.raises(BadInput, match=message):
+            check_edit_params(**kwargs)
