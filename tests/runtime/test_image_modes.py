@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from addon.core.validation import BadInput
-from addon.runtime.backends import JobContext
+from addon.runtime.backends import JobCancelled, JobContext
 from addon.runtime.worker import Worker
 from tests.tools.image_metrics import seam_error
 
@@ -193,3 +193,42 @@ def test_unsupported_modes_are_refused_before_loading(worker, tmp_path, family, 
     with pytest.raises(BadInput, match=message):
         worker.run_task(job, context)
     assert worker.cache.stats.loads == loads
+
+
+def test_restyled_sequence_lands_whole_or_not_at_all(worker, models, tmp_path):
+    sources = [str(source_picture(tmp_path / f"render_{i}.png")) for i in range(3)]
+    events = []
+    context = JobContext(job_id="seq", emit=lambda kind, job_id, **data: events.append((kind, data)))
+    job = {
+        "task": "image-sequence",
+        "spec": {
+            "id": "tiny",
+            "task": "text-to-image",
+            "family": "stable-diffusion",
+            "source": str(models / "tiny-sd"),
+        },
+        "params": {**PARAMS, "guidance": 5.0},
+        "edit": {"strength": 0.5},
+        "sources": sources,
+        "output_dir": str(tmp_path / "restyled"),
+        "models_folder": str(models),
+        "device": "cpu",
+    }
+    result = worker.run_task(job, context)
+    assert result["frames"] == ["frame_0001.png", "frame_0002.png", "frame_0003.png"]
+    steps = [(data["step"], data["total"]) for kind, data in events if kind == "progress"]
+    # Strength 0.5 of 3 steps runs 1 step per frame: progress counts over the whole sequence.
+    assert steps == [(step, 3) for step in range(1, 4)]
+    # Cancel during the second frame: no output folder, no temp folder.
+    events.clear()
+
+    def cancel_in_frame_two(kind, job_id, **data):
+        events.append((kind, data))
+        if kind == "progress" and data["step"] > data["total"] // 3:
+            context.cancelled.set()
+
+    context = JobContext(job_id="seq2", emit=cancel_in_frame_two)
+    with pytest.raises(JobCancelled):
+        worker.run_task({**job, "output_dir": str(tmp_path / "cancelled")}, context)
+    assert not (tmp_path / "cancelled").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
