@@ -18,7 +18,10 @@ TASK_TEXT_TO_IMAGE = "text-to-image"
 TASK_INPAINT = "inpaint"  # an image model fine-tuned to fill masked areas (extra UNet inputs)
 TASK_CONTROLNET = "controlnet"  # a conditioning model that steers an image model (depth, ...)
 TASK_UPSCALE = "upscale"
+TASK_TEXT_TO_VIDEO = "text-to-video"
+TASK_IMAGE_TO_VIDEO = "image-to-video"  # needs a first frame (SVD, Wan I2V, CogVideoX I2V)
 IMAGE_TASKS = frozenset({TASK_TEXT_TO_IMAGE, TASK_INPAINT})
+VIDEO_TASKS = frozenset({TASK_TEXT_TO_VIDEO, TASK_IMAGE_TO_VIDEO})
 
 # diffusers pipeline class -> loader family (one family per backend file in runtime/backends).
 FAMILY_BY_PIPELINE_CLASS = {
@@ -29,12 +32,27 @@ FAMILY_BY_PIPELINE_CLASS = {
     "StableDiffusion3Pipeline": "sd3",
     "FluxPipeline": "flux",
     "StableDiffusionUpscalePipeline": "sd-upscale",
+    "LTXPipeline": "ltx-video",
+    "LTXImageToVideoPipeline": "ltx-video",
+    "WanPipeline": "wan",
+    "WanImageToVideoPipeline": "wan",
+    "CogVideoXPipeline": "cogvideox",
+    "CogVideoXImageToVideoPipeline": "cogvideox",
+    "StableVideoDiffusionPipeline": "svd",
+    "AnimateDiffPipeline": "animatediff",
 }
+VIDEO_FAMILIES = frozenset({"ltx-video", "wan", "cogvideox", "svd", "animatediff"})
+# Pipeline classes whose checkpoints only animate a given first frame.
+IMAGE_TO_VIDEO_PIPELINE_CLASSES = frozenset(
+    {"WanImageToVideoPipeline", "CogVideoXImageToVideoPipeline", "StableVideoDiffusionPipeline"}
+)
 INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableDiffusionXLInpaintPipeline"})
 FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet"})
 TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "controlnet": TASK_CONTROLNET,
     "sd-upscale": TASK_UPSCALE,
+    **{family: TASK_TEXT_TO_VIDEO for family in VIDEO_FAMILIES},
+    "svd": TASK_IMAGE_TO_VIDEO,
 }
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -145,6 +163,194 @@ BUILT_IN_SPECS: tuple[ModelSpec, ...] = (
         memory_gb=5.0,
         license="OpenRAIL++-M",
     ),
+    # Video. Frame rules (frame_step k + frame_offset, size_multiple), the window (max_frames)
+    # and native fps come from each model card; addon/core/video.py checks them.
+    ModelSpec(
+        id="ltx-video",
+        task=TASK_TEXT_TO_VIDEO,
+        family="ltx-video",
+        source="Lightricks/LTX-Video",
+        defaults={
+            "width": 704,
+            "height": 480,
+            "frames": 121,
+            "fps": 24,
+            "steps": 50,
+            "guidance": 3.0,
+            "frame_step": 8,
+            "frame_offset": 1,
+            "max_frames": 257,
+            "size_multiple": 32,
+            "image_input": True,
+        },
+        memory_gb=18.0,
+        license="LTX-Video Open Weights License",
+    ),
+    ModelSpec(
+        id="wan21-t2v-1.3b",
+        task=TASK_TEXT_TO_VIDEO,
+        family="wan",
+        source="Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+        defaults={
+            "width": 832,
+            "height": 480,
+            "frames": 81,
+            "fps": 16,
+            "steps": 50,
+            "guidance": 5.0,
+            "frame_step": 4,
+            "frame_offset": 1,
+            "max_frames": 81,
+            "size_multiple": 16,
+        },
+        memory_gb=10.0,
+        license="Apache-2.0",
+    ),
+    ModelSpec(
+        id="wan22-ti2v-5b",
+        task=TASK_TEXT_TO_VIDEO,
+        family="wan",
+        source="Wan-AI/Wan2.2-TI2V-5B-Diffusers",
+        defaults={
+            "width": 1280,
+            "height": 704,
+            "frames": 121,
+            "fps": 24,
+            "steps": 50,
+            "guidance": 5.0,
+            "frame_step": 4,
+            "frame_offset": 1,
+            "max_frames": 121,
+            "size_multiple": 32,
+            "image_input": True,
+        },
+        memory_gb=24.0,
+        license="Apache-2.0",
+    ),
+    ModelSpec(
+        id="wan21-i2v-14b-480p",
+        task=TASK_IMAGE_TO_VIDEO,
+        family="wan",
+        source="Wan-AI/Wan2.1-I2V-14B-480P-Diffusers",
+        defaults={
+            "width": 832,
+            "height": 480,
+            "frames": 81,
+            "fps": 16,
+            "steps": 40,
+            "guidance": 5.0,
+            "frame_step": 4,
+            "frame_offset": 1,
+            "max_frames": 81,
+            "size_multiple": 16,
+            "image_input": True,
+        },
+        memory_gb=40.0,
+        license="Apache-2.0",
+    ),
+    ModelSpec(
+        id="cogvideox-2b",
+        task=TASK_TEXT_TO_VIDEO,
+        family="cogvideox",
+        source="THUDM/CogVideoX-2b",
+        defaults={
+            "width": 720,
+            "height": 480,
+            "frames": 49,
+            "fps": 8,
+            "steps": 50,
+            "guidance": 6.0,
+            "frame_step": 8,
+            "frame_offset": 1,
+            "max_frames": 49,
+            "size_multiple": 16,
+        },
+        memory_gb=12.0,
+        license="Apache-2.0",
+    ),
+    ModelSpec(
+        id="cogvideox-5b",
+        task=TASK_TEXT_TO_VIDEO,
+        family="cogvideox",
+        source="THUDM/CogVideoX-5b",
+        defaults={
+            "width": 720,
+            "height": 480,
+            "frames": 49,
+            "fps": 8,
+            "steps": 50,
+            "guidance": 6.0,
+            "frame_step": 8,
+            "frame_offset": 1,
+            "max_frames": 49,
+            "size_multiple": 16,
+        },
+        memory_gb=20.0,
+        license="CogVideoX License",
+    ),
+    ModelSpec(
+        id="cogvideox-5b-i2v",
+        task=TASK_IMAGE_TO_VIDEO,
+        family="cogvideox",
+        source="THUDM/CogVideoX-5b-I2V",
+        defaults={
+            "width": 720,
+            "height": 480,
+            "frames": 49,
+            "fps": 8,
+            "steps": 50,
+            "guidance": 6.0,
+            "frame_step": 8,
+            "frame_offset": 1,
+            "max_frames": 49,
+            "size_multiple": 16,
+            "image_input": True,
+        },
+        memory_gb=20.0,
+        license="CogVideoX License",
+    ),
+    ModelSpec(
+        id="svd-xt",
+        task=TASK_IMAGE_TO_VIDEO,
+        family="svd",
+        source="stabilityai/stable-video-diffusion-img2vid-xt",
+        defaults={
+            "width": 1024,
+            "height": 576,
+            "frames": 25,
+            "fps": 7,
+            "steps": 25,
+            "guidance": 3.0,
+            "frame_step": 1,
+            "frame_offset": 0,
+            "max_frames": 25,
+            "size_multiple": 64,
+            "image_input": True,
+        },
+        memory_gb=10.0,
+        license="Stability AI Community License",
+    ),
+    ModelSpec(
+        id="animatediff-sd15",
+        task=TASK_TEXT_TO_VIDEO,
+        family="animatediff",
+        source="stable-diffusion-v1-5/stable-diffusion-v1-5",
+        defaults={
+            "width": 512,
+            "height": 512,
+            "frames": 16,
+            "fps": 8,
+            "steps": 25,
+            "guidance": 7.5,
+            "frame_step": 1,
+            "frame_offset": 0,
+            "max_frames": 32,
+            "size_multiple": 8,
+            "motion_adapter": "guoyww/animatediff-motion-adapter-v1-5-3",
+        },
+        memory_gb=6.0,
+        license="CreativeML OpenRAIL-M (base), Apache-2.0 (motion adapter)",
+    ),
     ModelSpec(
         id="sd-x4-upscaler",
         task=TASK_UPSCALE,
@@ -196,7 +402,11 @@ def _spec_from_diffusers_folder(folder: Path) -> ModelSpec | None:
     pipeline_class = index.get("_class_name", "")
     family = FAMILY_BY_PIPELINE_CLASS.get(pipeline_class)
     if family is not None:
-        task = TASK_INPAINT if pipeline_class in INPAINT_PIPELINE_CLASSES else TASK_BY_FAMILY[family]
+        task = TASK_BY_FAMILY[family]
+        if pipeline_class in INPAINT_PIPELINE_CLASSES:
+            task = TASK_INPAINT
+        elif pipeline_class in IMAGE_TO_VIDEO_PIPELINE_CLASSES:
+            task = TASK_IMAGE_TO_VIDEO
         return ModelSpec(
             id=folder.name, task=task, family=family, source=str(folder.resolve()), origin=str(folder)
         )
@@ -248,6 +458,14 @@ def get_spec(registry: dict[str, ModelSpec], model_id: str) -> ModelSpec:
             "or a .toml spec in the models folder.",
             kind="model_missing",
         ) from None
+
+
+def weights_present(spec: ModelSpec, models_folder: Path) -> bool:
+    """Whether a model's weights are on this machine (a quick look, no loading)."""
+    if spec.is_local:
+        return Path(spec.source).is_dir()
+    cached = hub_cache_dir(models_folder) / f"models--{spec.source.replace('/', '--')}" / "snapshots"
+    return cached.is_dir() and any(cached.iterdir())
 
 
 def hub_cache_dir(models_folder: Path) -> Path:
