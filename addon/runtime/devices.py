@@ -81,8 +81,11 @@ def apply_memory_options(pipe, placement: Placement) -> list[str]:
     if placement.memory_mode in ("balanced", "low"):
         vae = getattr(pipe, "vae", None)
         if vae is not None and hasattr(vae, "enable_tiling"):
-            vae.enable_tiling()
-            applied.append("VAE tiling")
+            try:
+                vae.enable_tiling()
+                applied.append("VAE tiling")
+            except NotImplementedError:  # e.g. SVD's temporal decoder has no tiled path
+                pass
     if placement.memory_mode == "low" and hasattr(pipe, "enable_attention_slicing"):
         pipe.enable_attention_slicing()
         applied.append("attention slicing")

@@ -161,6 +161,8 @@ class Worker:
             return self._text_to_image(job, context)
         if task == "image-sequence":
             return self._image_sequence(job, context)
+        if task == "video":
+            return self._video(job, context)
         if task in SIMPLE_TASKS:
             module_name, function_name = SIMPLE_TASKS[task]
             module = importlib.import_module(f"{__package__}.backends.{module_name}")
@@ -268,6 +270,33 @@ class Worker:
                 names.append(name)
         context.artifact(output_dir, frames=len(names))
         return {"output_dir": str(output_dir), "frames": names}
+
+    def _video(self, job: dict, context: JobContext) -> dict:
+        """Text or image to video, in chunks when the shot is longer than the model's window."""
+        from ..core.video import VideoRules, check_video_params
+        from .backends import video
+        from .devices import choose_placement
+
+        spec = ModelSpec(**job["spec"])
+        rules = VideoRules.from_defaults(spec.defaults)
+        params = check_video_params(spec.id, rules, **job["params"], prompt_required=spec.family != "svd")
+        image = str(job.get("image") or "")
+        video.check_image_need(spec, rules, bool(image))
+        placement = choose_placement(
+            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
+        )
+        models_folder = Path(job["models_folder"])
+        allow_online = bool(job.get("allow_online", False))
+        key = f"{spec.family}:{spec.source}@{placement.key}"
+        cache_hit = key in self.cache
+        pipe = self.cache.get(
+            key,
+            lambda: video.load_video_pipeline(spec, placement, models_folder, allow_online),
+            clock=time.perf_counter,
+        )
+        context.check_cancelled()
+        result = video.generate_video(pipe, spec, params, rules, image, Path(job["output_dir"]), context)
+        return {**result, "cache_hit": cache_hit, "device": placement.device}
 
     def _controlnet(self, job: dict, spec: ModelSpec, placement, models_folder: Path, allow_online: bool):
         from .backends.text_to_image import load_controlnet

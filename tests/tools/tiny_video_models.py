@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tiny_models import clip_tokenizer, tiny_stable_diffusion  # noqa: E402
+from tiny_models import clip_tokenizer, tiny_stable_diffusion
 
 
 def t5_parts():
@@ -25,14 +25,26 @@ def t5_parts():
     pieces = ["<pad>", "</s>", "<unk>", "▁", *string.ascii_letters, *string.digits, *string.punctuation]
     tokenizer = T5Tokenizer(vocab=[(piece, -1.0) for piece in pieces], extra_ids=0)
     config = T5Config(
-        vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4, pad_token_id=0, eos_token_id=1
+        vocab_size=len(tokenizer),
+        d_model=32,
+        d_kv=8,
+        d_ff=37,
+        num_layers=2,
+        num_heads=4,
+        pad_token_id=0,
+        eos_token_id=1,
     )
     return T5EncoderModel(config), tokenizer
 
 
 def tiny_ltx():
     import torch
-    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXPipeline, LTXVideoTransformer3DModel
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXPipeline,
+        LTXVideoTransformer3DModel,
+    )
 
     torch.manual_seed(0)
     transformer = LTXVideoTransformer3DModel(
@@ -71,10 +83,17 @@ def tiny_ltx():
 
 def tiny_wan():
     import torch
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanPipeline,
+        WanTransformer3DModel,
+    )
 
     torch.manual_seed(0)
-    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True])
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )
     transformer = WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
@@ -101,7 +120,12 @@ def tiny_wan():
 
 def tiny_cogvideox():
     import torch
-    from diffusers import AutoencoderKLCogVideoX, CogVideoXPipeline, CogVideoXTransformer3DModel, DDIMScheduler
+    from diffusers import (
+        AutoencoderKLCogVideoX,
+        CogVideoXPipeline,
+        CogVideoXTransformer3DModel,
+        DDIMScheduler,
+    )
 
     torch.manual_seed(0)
     transformer = CogVideoXTransformer3DModel(
@@ -133,7 +157,11 @@ def tiny_cogvideox():
     )
     text_encoder, tokenizer = t5_parts()
     return CogVideoXPipeline(
-        transformer=transformer, vae=vae, scheduler=DDIMScheduler(), text_encoder=text_encoder, tokenizer=tokenizer
+        transformer=transformer,
+        vae=vae,
+        scheduler=DDIMScheduler(),
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
     )
 
 
@@ -203,24 +231,30 @@ def tiny_svd():
     )
 
 
-def tiny_animatediff():
-    """AnimateDiff on the tiny SD 1.5: its UNet plus a motion adapter with matching channels."""
+def tiny_motion_adapter():
+    """A motion adapter whose channels match the tiny SD 1.5 UNet (4, 8)."""
     import torch
-    from diffusers import AnimateDiffPipeline, MotionAdapter
+    from diffusers import MotionAdapter
 
-    base = tiny_stable_diffusion()
     torch.manual_seed(0)
-    adapter = MotionAdapter(
+    return MotionAdapter(
         block_out_channels=(4, 8),
         motion_layers_per_block=1,
         motion_norm_num_groups=2,
         motion_num_attention_heads=2,
     )
+
+
+def tiny_animatediff():
+    """AnimateDiff on the tiny SD 1.5, saved as one pipeline folder (UNet with motion modules)."""
+    from diffusers import AnimateDiffPipeline
+
+    base = tiny_stable_diffusion()
     return AnimateDiffPipeline(
         unet=base.unet,
         scheduler=base.scheduler,
         vae=base.vae,
-        motion_adapter=adapter,
+        motion_adapter=tiny_motion_adapter(),
         text_encoder=base.text_encoder,
         tokenizer=clip_tokenizer(),
     )
@@ -232,6 +266,7 @@ BUILDERS = {
     "cogvideox": tiny_cogvideox,
     "svd": tiny_svd,
     "animatediff": tiny_animatediff,
+    "motion-adapter": tiny_motion_adapter,  # for a spec that pairs it with the tiny SD
 }
 
 

@@ -1,0 +1,18 @@
+"""Wan 2.1 / 2.2 (Alibaba): T2V checkpoints, I2V checkpoints, and TI2V that does both."""
+
+from ...core.video import VideoParams
+
+PIPELINE_CLASS = "WanPipeline"
+IMAGE_PIPELINE_CLASS = "WanImageToVideoPipeline"
+
+
+def call_kwargs(params: VideoParams, defaults: dict, fps: float) -> dict:
+    return {
+        "prompt": params.prompt,
+        "negative_prompt": params.negative_prompt or None,
+        "width": params.width,
+        "height": params.height,
+        "num_inference_steps": params.steps,
+        "guidance_scale": params.guidance,
+        "max_sequence_length": int(defaults.get("max_sequence_length", 512)),
+    }
