@@ -7,7 +7,7 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
 
-from ..addon.blender import landing, project, restyle, worker_session
+from ..addon.blender import landing, project, restyle, video_strips, worker_session
 from ..addon.blender.image_inputs import fit_to_model
 from ..addon.core.keys import artifact_key, slug
 from ..addon.core.models import TASK_TEXT_TO_IMAGE, ModelError, get_spec, load_registry
@@ -82,9 +82,9 @@ class STORYLOOM_OT_restyle_render(JobOperatorMixin, bpy.types.Operator):
         if not self.animation:
             image = landing.load_image(folder / names[0])
             return f"Restyled the render as {image.name}"
-        strip = restyle.land_sequence(
-            context.scene, folder, names, self._first_frame, f"Restyle {self.prompt}"
-        )
+        label = f"Restyle {self.prompt}"
+        strip = video_strips.sequence_strip(context.scene, folder, names, self._first_frame, label)
+        strip[video_strips.STRIP_TAG] = "restyle"
         return f"Restyled {len(names)} frames into strip {strip.name} (channel {strip.channel})"
 
 

@@ -106,3 +106,40 @@ def check_use_as(settings, context: bpy.types.Context) -> None:
         from .projection import check_meshes
 
         check_meshes(list(context.selected_objects), need_uvs=settings.bake)
+
+
+def first_frame(kind: str, image_name: str, filepath: str, scene, media: Path, key: str) -> str:
+    """Write the first frame an image-to-video job starts from; returns its path ("" for none).
+
+    ``kind``: NONE, IMAGE (a datablock, e.g. a generated keyframe), RENDER (the last render, or
+    one made now), PLAYHEAD (the picture at the playhead, rendered now through the sequencer)
+    or CONTINUE (the last frame of the active image-sequence strip, used as it is on disk).
+    """
+    if kind == "NONE":
+        return ""
+    if kind == "CONTINUE":
+        from .video_strips import strip_files
+
+        folder, names = strip_files(compat_active_strip(scene))
+        return str(folder / names[-1])
+    if kind == "PLAYHEAD":
+        if scene.camera is None and not scene.sequence_editor:
+            raise BadInput("There is nothing at the playhead to start from: no camera and no strips.")
+        bpy.ops.render.render()
+        render = image_io.save_render_result(scene, contained_path(media, f"renders/{key}-playhead.png"))
+        return str(render)
+    if kind == "IMAGE":
+        pixels = image_io.image_pixels(_named_image(image_name, "first frame"))
+    elif kind == "FILE":
+        if not filepath:
+            raise BadInput("Pick the first frame's image file.")
+        pixels = image_io.load_file_pixels(filepath)
+    else:  # RENDER
+        render = image_io.save_render_result(scene, contained_path(media, f"renders/{key}-render.png"))
+        return str(render)
+    return str(image_io.write_png(pixels, contained_path(media, f"inputs/{key}-first.png")))
+
+
+def compat_active_strip(scene):
+    editor = scene.sequence_editor
+    return editor.active_strip if editor is not None else None

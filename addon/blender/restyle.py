@@ -12,7 +12,6 @@ import bpy
 
 from ..core.paths import contained_path
 from ..core.validation import BadInput
-from . import compat
 from .depth import active_camera
 from .image_io import save_render_result
 
@@ -43,28 +42,3 @@ def render_frames(scene: bpy.types.Scene, frames: list[int], folder: Path) -> li
     finally:
         scene.frame_set(current)
     return paths
-
-
-def free_channel(scene: bpy.types.Scene, start: int, end: int) -> int:
-    """The lowest channel with nothing between ``start`` and ``end``."""
-    taken = {
-        strip.channel
-        for strip in compat.all_strips(scene)
-        if strip.frame_final_start < end and strip.frame_final_end > start
-    }
-    return next(channel for channel in range(1, 129) if channel not in taken)
-
-
-def land_sequence(scene: bpy.types.Scene, folder: Path, names: list[str], start: int, label: str):
-    """An image-sequence strip of ``names`` (in ``folder``) from frame ``start`` on a free channel."""
-    channel = free_channel(scene, start, start + len(names))
-    strip = compat.strips(scene).new_image(label[:60], str(folder / names[0]), channel, start)
-    for name in names[1:]:
-        strip.elements.append(name)
-    if bpy.data.filepath:
-        try:
-            strip.directory = bpy.path.relpath(str(folder)) + "/"
-        except ValueError:
-            pass
-    strip["storyloom"] = "restyle"
-    return strip

@@ -33,7 +33,7 @@ class VideoRules:
     def valid_frames(self, near: int) -> list[int]:
         """Valid frame counts around ``near`` (for messages)."""
         k = max(0, (near - self.frame_offset) // self.frame_step)
-        counts = [self.frame_step * j + self.frame_offset for j in range(max(0, k - 1), k + 3)]
+        counts = [self.frame_step * j + self.frame_offset for j in (k, k + 1)]
         return [count for count in counts if 1 <= count <= self.max_frames]
 
 

@@ -85,9 +85,31 @@ def runtime_python() -> str:
     return python
 
 
+# Tiny video specs: the real models' frame rules with small windows and sizes.
+_VIDEO_COMMON = "steps = 2\nguidance = 3.0\n"
+TINY_VIDEO_SPECS = {
+    "tiny-ltx": 'id = "tiny-ltx"\nfamily = "ltx-video"\nsource = "tiny-ltx"\n[defaults]\n'
+    "width = 32\nheight = 32\nframes = 9\nfps = 24\nframe_step = 8\nframe_offset = 1\nmax_frames = 9\n"
+    "size_multiple = 32\nimage_input = true\n" + _VIDEO_COMMON,
+    "tiny-wan": 'id = "tiny-wan"\nfamily = "wan"\nsource = "tiny-wan"\n[defaults]\nwidth = 16\nheight = 16\n'
+    "frames = 9\nfps = 16\nframe_step = 4\nframe_offset = 1\nmax_frames = 9\nsize_multiple = 16\n"
+    + _VIDEO_COMMON,
+    "tiny-cogvideox": 'id = "tiny-cogvideox"\nfamily = "cogvideox"\nsource = "tiny-cogvideox"\n[defaults]\n'
+    "width = 16\nheight = 16\nframes = 9\nfps = 8\nframe_step = 8\nframe_offset = 1\nmax_frames = 9\n"
+    "size_multiple = 16\nmax_sequence_length = 16\n" + _VIDEO_COMMON,
+    "tiny-svd": 'id = "tiny-svd"\nfamily = "svd"\ntask = "image-to-video"\nsource = "tiny-svd"\n[defaults]\n'
+    "width = 32\nheight = 32\nframes = 4\nfps = 7\nmax_frames = 4\nsize_multiple = 8\nimage_input = true\n"
+    "decode_chunk_size = 4\n" + _VIDEO_COMMON,
+    # AnimateDiff the way the built-in spec loads it: an SD 1.5 base plus a separate motion adapter.
+    "tiny-animatediff": 'id = "tiny-animatediff"\nfamily = "animatediff"\nsource = "tiny-sd"\n[defaults]\n'
+    "width = 32\nheight = 32\nframes = 4\nfps = 8\nmax_frames = 16\n"
+    'motion_adapter = "FOLDER/tiny-motion-adapter"\n' + _VIDEO_COMMON,
+}
+
+
 @pytest.fixture(scope="session")
 def models_folder(runtime_python, tmp_path_factory) -> Path:
-    """A models folder: a tiny random-weight SD (safetensors), a pickle-weight copy, a tiny ControlNet."""
+    """A models folder: tiny random-weight SD (+ pickle copy, ControlNet) and one model per video family."""
     folder = tmp_path_factory.mktemp("models")
     subprocess.run(
         [
@@ -104,6 +126,24 @@ def models_folder(runtime_python, tmp_path_factory) -> Path:
         capture_output=True,
         env=dict(os.environ, HF_HUB_OFFLINE="1"),
     )
+    # Tiny video models of every family, with specs that keep their real frame rules.
+    subprocess.run(
+        [
+            runtime_python,
+            str(extension.REPO / "tests/tools/tiny_video_models.py"),
+            str(folder),
+            "ltx",
+            "wan",
+            "cogvideox",
+            "svd",
+            "motion-adapter",
+        ],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
+    for model_id, table in TINY_VIDEO_SPECS.items():
+        (folder / f"{model_id}.toml").write_text(table.replace("FOLDER", str(folder)))
     # A user spec over the same weights, with defaults that keep film tests fast.
     (folder / "tiny-sd-fast.toml").write_text(
         'id = "tiny-sd-fast"\nfamily = "stable-diffusion"\nsource = "tiny-sd"\n'

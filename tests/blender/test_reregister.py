@@ -65,6 +65,9 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "project_image",
         "set_plate",
         "restyle_render",
+        "generate_video",
+        "restyle_strip",
+        "footage_to_plane",
     }
     assert {"SEQUENCER_PT_storyloom_film", "NODE_PT_storyloom_image"} <= enabled["classes"]
     assert enabled["properties"] == {
