@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="paint shots with this text-to-image model (e.g. sdxl-turbo) instead of storyboards",
     )
+    film.add_argument(
+        "--video-model",
+        metavar="ID",
+        default="",
+        help="make moving shots with this text-to-video model (e.g. ltx-video) when its weights are here",
+    )
     return parser
 
 
@@ -122,7 +128,9 @@ def _run_film(args: argparse.Namespace) -> int:
         png_sequence=Path(args.png_sequence).resolve() if args.png_sequence else None,
     )
     try:
-        build = film_run.start_build(bpy.context.scene, request, image_model=args.image_model)
+        build = film_run.start_build(
+            bpy.context.scene, request, image_model=args.image_model, video_model=args.video_model
+        )
         report = film.run_to_end(build, lambda stage, f: print(f"[storyloom] {f:4.0%} {stage}", flush=True))
     except (*USER_ERRORS, RuntimeError) as error:
         print(f"storyloom: error: {error}", file=sys.stderr)

@@ -40,6 +40,10 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
         name="Image Model",
         description="Paint the shots with this text-to-image model (e.g. sdxl-turbo). Empty: storyboards",
     )
+    video_model: StringProperty(
+        name="Video Model",
+        description="Moving shots from this text-to-video model when its weights are here (else previz)",
+    )
 
     def _request(self) -> film.FilmRequest:
         preset = None if self.preset == "AUTO" else self.preset
@@ -62,7 +66,9 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         try:
-            self._build = start_build(context.scene, self._request(), image_model=self.image_model)
+            self._build = start_build(
+                context.scene, self._request(), image_model=self.image_model, video_model=self.video_model
+            )
             self._steps = self._build.steps()
         except USER_ERRORS as error:
             self.report({"ERROR"}, str(error))

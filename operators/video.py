@@ -78,6 +78,9 @@ class STORYLOOM_OT_generate_video(JobOperatorMixin, bpy.types.Operator):
         items=(("PNG", "PNG", "8-bit sRGB"), ("EXR", "EXR (half float)", "16-bit linear, for grading")),
     )
 
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        return context.window_manager.invoke_props_dialog(self, width=420)
+
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         scene = context.scene
         prefs = get_preferences(context)
@@ -153,6 +156,9 @@ class STORYLOOM_OT_restyle_strip(JobOperatorMixin, bpy.types.Operator):
     strength: FloatProperty(name="Strength", default=0.5, soft_min=0.0, soft_max=1.0)
     steps: IntProperty(name="Steps", default=25)
     guidance: FloatProperty(name="Guidance", default=7.5)
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        return context.window_manager.invoke_props_dialog(self)
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         scene = context.scene

@@ -1,4 +1,4 @@
-"""The Storyloom tab in the Sequencer sidebar: brief to film, and the last build's shots."""
+"""The Storyloom tab in the Sequencer sidebar: brief to film, the last build's shots, video shots."""
 
 from __future__ import annotations
 
@@ -40,6 +40,27 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
             row.operator("storyloom.import_plan", icon="IMPORT")
 
 
-classes = (SEQUENCER_PT_storyloom_film,)
+class SEQUENCER_PT_storyloom_video(bpy.types.Panel):
+    """Video shots: each button opens its settings, then runs in the worker (Esc cancels)."""
+
+    bl_label = "Storyloom Video"
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "Storyloom"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        layout.operator("storyloom.generate_video", icon="RENDER_ANIMATION")
+        active = context.scene.sequence_editor.active_strip if context.scene.sequence_editor else None
+        column = layout.column(align=True)
+        column.enabled = active is not None and active.type == "IMAGE"
+        column.operator(
+            "storyloom.generate_video", text="Continue Shot", icon="FRAME_NEXT"
+        ).image_source = "CONTINUE"
+        column.operator("storyloom.restyle_strip", icon="BRUSH_DATA")
+        column.operator("storyloom.footage_to_plane", icon="MESH_PLANE")
+
+
+classes = (SEQUENCER_PT_storyloom_film, SEQUENCER_PT_storyloom_video)
 
 register, unregister = bpy.utils.register_classes_factory(classes)

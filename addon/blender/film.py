@@ -21,11 +21,12 @@ from ..core import director
 from ..core import plan as plan_io
 from ..core.atomic import write_atomic
 from ..core.keys import artifact_key, slug
-from ..core.models import TASK_TEXT_TO_IMAGE, ModelSpec
+from ..core.models import TASK_TEXT_TO_IMAGE, ModelSpec, weights_present
 from ..core.paths import StoryloomPathError, contained_path
 from ..core.presets import get_preset
 from ..core.sync import SyncSettings, duck_keyframes, time_shots
 from ..core.validation import MAX_PROMPT_CHARS, MAX_SEED, BadInput, check_image_params
+from ..core.video import VideoRules, check_video_params, retime
 from ..runtime.tracker import JobTracker
 from . import delivery, look, timeline
 
@@ -56,6 +57,8 @@ class FilmRequest:
     music_level: float = 0.6
     # A text-to-image model spec for the shots' pictures (None: previz storyboard cards).
     image_model: ModelSpec | None = None
+    # A text-to-video model spec for moving shots, used when its weights are here (else previz).
+    video_model: ModelSpec | None = None
     models_folder: Path | None = None
     allow_online: bool = False
     device: str = "auto"
@@ -161,6 +164,17 @@ class FilmBuild:
             self.report.backends["images"] = (
                 f"{request.image_model.id} ({request.image_model.family}, diffusers)"
             )
+        self.video_model = None
+        spec = request.video_model
+        if spec is not None and weights_present(spec, request.models_folder or Path()):
+            self.video_model = spec
+            self.report.backends["video"] = f"{spec.id} ({spec.family}, diffusers)"
+        elif spec is not None:
+            self.report.backends["video"] = "previz stills (video model weights missing)"
+            self.report.warnings.append(
+                f"Video model '{spec.id}' has no weights on this machine ({spec.source}): "
+                "the shots are previz stills with camera moves instead."
+            )
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -237,6 +251,48 @@ class FilmBuild:
             )
         return jobs
 
+    def _video_jobs(self, plan: dict, folders: list[Path]) -> list[dict]:
+        """One text-to-video job per shot, at the model's own size, frames and fps."""
+        spec = self.video_model
+        rules = VideoRules.from_defaults(spec.defaults)
+        defaults = {"steps": 30, "guidance": 5.0, **spec.defaults}
+        seed = plan["characters"][0]["seed"]
+        jobs = []
+        for index, (shot, folder) in enumerate(zip(plan["shots"], folders, strict=True)):
+            params = check_video_params(
+                spec.id,
+                rules,
+                prompt=shot["prompt"][:MAX_PROMPT_CHARS],
+                negative_prompt="text, watermark, blurry",
+                seed=(seed + index) % MAX_SEED,
+                width=defaults["width"],
+                height=defaults["height"],
+                frames=defaults["frames"],
+                steps=defaults["steps"],
+                guidance=defaults["guidance"],
+            )
+            jobs.append(
+                {
+                    "task": "video",
+                    "spec": spec.to_dict(),
+                    "params": params.to_dict(),
+                    "output_dir": str(folder),
+                    "models_folder": str(self.request.models_folder),
+                    "allow_online": self.request.allow_online,
+                    "device": self.request.device,
+                    "memory_mode": self.request.memory_mode,
+                }
+            )
+        return jobs
+
+    def _clip_frames(self, job, fps: float, length: int) -> list[Path]:
+        """A shot's clip as one file per film frame: retimed to the film's fps, the last frame held."""
+        result = job.state.result
+        folder = Path(result["output_dir"])
+        indices = retime(len(result["frames"]), result["fps"], fps)
+        indices += [indices[-1]] * max(0, length - len(indices))
+        return [folder / result["frames"][index] for index in indices[:length]]
+
     # -- the build --------------------------------------------------------------------------
     def steps(self) -> Iterator[tuple[str, float]]:
         request, report = self.request, self.report
@@ -246,7 +302,9 @@ class FilmBuild:
             plan["style"]["grade"] = request.look
         preset = get_preset(plan["film"]["preset"])
         report.output = check_output(request.output, preset.extension)
-        report.plan, report.warnings, report.lufs_target = plan, list(plan["warnings"]), preset.lufs
+        # Warnings found before the plan (media folder, missing video weights) are kept.
+        report.plan, report.lufs_target = plan, preset.lufs
+        report.warnings = [*report.warnings, *plan["warnings"]]
         folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}-{artifact_key(plan)}")
         folder.mkdir(parents=True, exist_ok=True)
         self.scene["storyloom_plan"] = plan_io.to_json(plan)
@@ -258,6 +316,8 @@ class FilmBuild:
         film, style = plan["film"], plan["style"]
         cards = [folder / "cards" / f"{shot['id']}.png" for shot in plan["shots"]]
         card_jobs = [self._submit(job) for job in self._image_jobs(plan, cards)]
+        clips = [folder / "video" / shot["id"] for shot in plan["shots"]]
+        video_jobs = [self._submit(job) for job in self._video_jobs(plan, clips)] if self.video_model else []
         voices = [folder / "voice" / f"{shot['id']}.wav" for shot in plan["shots"]]
         speech_jobs = [
             self._submit(
@@ -274,6 +334,12 @@ class FilmBuild:
         if self.cancelled:
             return
         self._timed("images", started)
+        if video_jobs:
+            started = time.perf_counter()
+            yield from self._wait(video_jobs, "video", 0.3)
+            if self.cancelled:
+                return
+            self._timed("video", started)
 
         started = time.perf_counter()
         graded = [folder / "graded" / f"{shot['id']}.png" for shot in plan["shots"]]
@@ -322,6 +388,8 @@ class FilmBuild:
             timeline.ShotMedia(picture, voice, " ".join(line["text"] for line in shot["lines"]))
             for shot, picture, voice in zip(plan["shots"], graded, voices, strict=True)
         ]
+        for media_item, job, timing in zip(media, video_jobs, timings, strict=False):
+            media_item.frames = self._clip_frames(job, film["fps"], timing.frames)
         summary = timeline.layout(self.scene, plan, timings, media, folder / "music.wav", keys)
         delivery.configure(self.scene, preset)
         report.frames, report.duration = summary["frames"], summary["frames"] / film["fps"]

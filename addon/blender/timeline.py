@@ -47,6 +47,8 @@ class ShotMedia:
     picture: Path
     voice: Path | None
     subtitle: str
+    # A generated clip's frame files, one per film frame (already retimed); None: the still.
+    frames: list[Path] | None = None
 
 
 def clear_owned(scene: bpy.types.Scene) -> int:
@@ -103,11 +105,14 @@ def layout(
     total = timings[-1].end_frame
     for shot, timing, media in zip(plan["shots"], timings, shots, strict=True):
         start = FIRST_FRAME + timing.start_frame
-        picture = _own(
-            compat.strips(scene).new_image(shot["id"], str(media.picture), CHANNELS["picture"], start)
-        )
+        first = media.frames[0] if media.frames else media.picture
+        picture = _own(compat.strips(scene).new_image(shot["id"], str(first), CHANNELS["picture"], start))
+        if media.frames:
+            for frame in media.frames[1 : timing.frames]:
+                picture.elements.append(frame.name)
         picture.frame_final_duration = timing.frames
-        _animate_camera(picture, shot["camera"], start, start + timing.frames - 1, width, height)
+        if not media.frames:  # a generated clip moves by itself: no virtual camera move on it
+            _animate_camera(picture, shot["camera"], start, start + timing.frames - 1, width, height)
         if shot["transition"] == "fade":
             picture.blend_type = "ALPHA_OVER"
             picture.blend_alpha = 0.0

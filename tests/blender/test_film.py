@@ -287,3 +287,19 @@ def test_plan_import_and_export_round_trip(storyloom, tmp_path):
     (tmp_path / "bad.json").write_text('{"version": 1}')
     with pytest.raises(RuntimeError, match="The plan is not valid"):
         bpy.ops.storyloom.import_plan(filepath=str(tmp_path / "bad.json"))
+
+
+def test_video_model_makes_moving_shots_or_falls_back_with_a_warning(storyloom, runtime, tmp_path):
+    bpy.ops.wm.read_homefile(use_empty=True)
+    runtime.media_folder = str(tmp_path / "media") + os.sep
+    report = build(tmp_path, SHORT, "moving.mp4", video_model="tiny-ltx", preset="vertical")
+    assert report["backends"]["video"] == "tiny-ltx (ltx-video, diffusers)"
+    assert "video" in report["stages_seconds"]
+    scene = bpy.context.scene
+    shots = [s for s in scene.sequence_editor.strips_all if s.name.startswith("sh") and s.type == "IMAGE"]
+    assert shots and all(len({e.filename for e in s.elements}) == 9 for s in shots)  # the clip's 9 frames
+    assert all(len(s.elements) == s.frame_final_duration for s in shots)  # one file per film frame
+    # A configured model without weights here: previz stills, and the report says why.
+    report = build(tmp_path, SHORT, "fallback.mp4", video_model="ltx-video", preset="vertical")
+    assert report["backends"]["video"] == "previz stills (video model weights missing)"
+    assert any("ltx-video" in warning and "no weights" in warning for warning in report["warnings"])
