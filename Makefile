@@ -31,7 +31,7 @@ help:
 	@echo "make demo   build the extension, install it into a demo Blender profile, run it"
 	@echo "make test   lint, pure-core tests, then Blender tests on bpy $(BPY_VERSIONS)"
 	@echo "make build  $(ZIP), built and validated with Blender's own extension tool"
-	@echo "make bench  runtime overhead vs bare diffusers, cold vs warm, main-thread tick cost"
+	@echo "make bench  runtime/video overhead vs bare diffusers, landing vs raw PNG writes, tick cost"
 
 $(VENVS)/python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
@@ -84,6 +84,7 @@ blender-tests: $(VENVS)/runtime/ready $(foreach v,$(BPY_VERSIONS),$(VENVS)/bpy-$
 bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready build
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/runtime_overhead.py
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/film_stages.py
+	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/video_throughput.py
 
 test: lint unit runtime-tests blender-tests
 
