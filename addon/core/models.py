@@ -11,17 +11,41 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-TASK_TEXT_TO_IMAGE = "text-to-image"
-TASK_INPAINT = "inpaint"  # an image model fine-tuned to fill masked areas (extra UNet inputs)
-TASK_CONTROLNET = "controlnet"  # a conditioning model that steers an image model (depth, ...)
-TASK_UPSCALE = "upscale"
-TASK_TEXT_TO_VIDEO = "text-to-video"
-TASK_IMAGE_TO_VIDEO = "image-to-video"  # needs a first frame (SVD, Wan I2V, CogVideoX I2V)
-IMAGE_TASKS = frozenset({TASK_TEXT_TO_IMAGE, TASK_INPAINT})
-VIDEO_TASKS = frozenset({TASK_TEXT_TO_VIDEO, TASK_IMAGE_TO_VIDEO})
+from .catalog import BUILT_IN_SPECS
+from .spec import (  # re-exported: callers import tasks and ModelSpec from here
+    IMAGE_TASKS,
+    TASK_CONTROLNET,
+    TASK_IMAGE_TO_VIDEO,
+    TASK_INPAINT,
+    TASK_TEXT_TO_IMAGE,
+    TASK_TEXT_TO_VIDEO,
+    TASK_UPSCALE,
+    VIDEO_TASKS,
+    ModelSpec,
+)
+
+__all__ = [
+    "BUILT_IN_SPECS",
+    "IMAGE_TASKS",
+    "TASK_CONTROLNET",
+    "TASK_IMAGE_TO_VIDEO",
+    "TASK_INPAINT",
+    "TASK_TEXT_TO_IMAGE",
+    "TASK_TEXT_TO_VIDEO",
+    "TASK_UPSCALE",
+    "VIDEO_TASKS",
+    "ModelError",
+    "ModelSpec",
+    "check_safe_weights",
+    "get_spec",
+    "hub_cache_dir",
+    "load_registry",
+    "missing_model_message",
+    "weights_present",
+]
+
 
 # diffusers pipeline class -> loader family (one family per backend file in runtime/backends).
 FAMILY_BY_PIPELINE_CLASS = {
@@ -67,300 +91,6 @@ class ModelError(LookupError):
     def __init__(self, message: str, kind: str = "model_missing"):
         super().__init__(message)
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    id: str
-    task: str
-    family: str
-    source: str  # a hub id ("org/name") or an absolute local folder
-    defaults: dict = field(default_factory=dict)
-    memory_gb: float = 0.0  # rough peak need at the default size in half precision
-    license: str = ""
-    origin: str = "built-in"  # or the spec file / folder it came from
-
-    @property
-    def is_local(self) -> bool:
-        return Path(self.source).is_absolute()
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-BUILT_IN_SPECS: tuple[ModelSpec, ...] = (
-    ModelSpec(
-        id="sd15",
-        task=TASK_TEXT_TO_IMAGE,
-        family="stable-diffusion",
-        source="stable-diffusion-v1-5/stable-diffusion-v1-5",
-        defaults={"width": 512, "height": 512, "steps": 30, "guidance": 7.5},
-        memory_gb=3.5,
-        license="CreativeML OpenRAIL-M",
-    ),
-    ModelSpec(
-        id="sdxl",
-        task=TASK_TEXT_TO_IMAGE,
-        family="sdxl",
-        source="stabilityai/stable-diffusion-xl-base-1.0",
-        defaults={"width": 1024, "height": 1024, "steps": 30, "guidance": 5.0},
-        memory_gb=8.0,
-        license="CreativeML OpenRAIL++-M",
-    ),
-    ModelSpec(
-        id="sdxl-turbo",
-        task=TASK_TEXT_TO_IMAGE,
-        family="sdxl",
-        source="stabilityai/sdxl-turbo",
-        defaults={"width": 512, "height": 512, "steps": 1, "guidance": 0.0},
-        memory_gb=8.0,
-        license="Stability AI Community License (non-commercial without a membership)",
-    ),
-    ModelSpec(
-        id="sd35-medium",
-        task=TASK_TEXT_TO_IMAGE,
-        family="sd3",
-        source="stabilityai/stable-diffusion-3.5-medium",
-        defaults={"width": 1024, "height": 1024, "steps": 40, "guidance": 4.5},
-        memory_gb=12.0,
-        license="Stability AI Community License (gated on the hub: accept it there first)",
-    ),
-    ModelSpec(
-        id="flux-schnell",
-        task=TASK_TEXT_TO_IMAGE,
-        family="flux",
-        source="black-forest-labs/FLUX.1-schnell",
-        defaults={"width": 1024, "height": 1024, "steps": 4, "guidance": 0.0},
-        memory_gb=33.0,
-        license="Apache-2.0",
-    ),
-    ModelSpec(
-        id="sdxl-inpaint",
-        task=TASK_INPAINT,
-        family="sdxl",
-        source="diffusers/stable-diffusion-xl-1.0-inpainting-0.1",
-        defaults={"width": 1024, "height": 1024, "steps": 30, "guidance": 8.0, "strength": 0.99},
-        memory_gb=8.0,
-        license="CreativeML OpenRAIL++-M",
-    ),
-    # ControlNets name the image-model family they steer: the depth map from the scene camera
-    # conditions an SD 1.5 or an SDXL model.
-    ModelSpec(
-        id="controlnet-depth-sd15",
-        task=TASK_CONTROLNET,
-        family="controlnet",
-        source="lllyasviel/control_v11f1p_sd15_depth",
-        defaults={"base_family": "stable-diffusion", "conditioning": "depth", "control_scale": 1.0},
-        memory_gb=1.5,
-        license="OpenRAIL",
-    ),
-    ModelSpec(
-        id="controlnet-depth-sdxl",
-        task=TASK_CONTROLNET,
-        family="controlnet",
-        source="diffusers/controlnet-depth-sdxl-1.0",
-        defaults={"base_family": "sdxl", "conditioning": "depth", "control_scale": 0.5},
-        memory_gb=5.0,
-        license="OpenRAIL++-M",
-    ),
-    # Video. Frame rules (frame_step k + frame_offset, size_multiple), the window (max_frames)
-    # and native fps come from each model card; addon/core/video.py checks them.
-    ModelSpec(
-        id="ltx-video",
-        task=TASK_TEXT_TO_VIDEO,
-        family="ltx-video",
-        source="Lightricks/LTX-Video",
-        defaults={
-            "width": 704,
-            "height": 480,
-            "frames": 121,
-            "fps": 24,
-            "steps": 50,
-            "guidance": 3.0,
-            "frame_step": 8,
-            "frame_offset": 1,
-            "max_frames": 257,
-            "size_multiple": 32,
-            "image_input": True,
-        },
-        memory_gb=18.0,
-        license="LTX-Video Open Weights License",
-    ),
-    ModelSpec(
-        id="wan21-t2v-1.3b",
-        task=TASK_TEXT_TO_VIDEO,
-        family="wan",
-        source="Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
-        defaults={
-            "width": 832,
-            "height": 480,
-            "frames": 81,
-            "fps": 16,
-            "steps": 50,
-            "guidance": 5.0,
-            "frame_step": 4,
-            "frame_offset": 1,
-            "max_frames": 81,
-            "size_multiple": 16,
-        },
-        memory_gb=10.0,
-        license="Apache-2.0",
-    ),
-    ModelSpec(
-        id="wan22-ti2v-5b",
-        task=TASK_TEXT_TO_VIDEO,
-        family="wan",
-        source="Wan-AI/Wan2.2-TI2V-5B-Diffusers",
-        defaults={
-            "width": 1280,
-            "height": 704,
-            "frames": 121,
-            "fps": 24,
-            "steps": 50,
-            "guidance": 5.0,
-            "frame_step": 4,
-            "frame_offset": 1,
-            "max_frames": 121,
-            "size_multiple": 32,
-            "image_input": True,
-        },
-        memory_gb=24.0,
-        license="Apache-2.0",
-    ),
-    ModelSpec(
-        id="wan21-i2v-14b-480p",
-        task=TASK_IMAGE_TO_VIDEO,
-        family="wan",
-        source="Wan-AI/Wan2.1-I2V-14B-480P-Diffusers",
-        defaults={
-            "width": 832,
-            "height": 480,
-            "frames": 81,
-            "fps": 16,
-            "steps": 40,
-            "guidance": 5.0,
-            "frame_step": 4,
-            "frame_offset": 1,
-            "max_frames": 81,
-            "size_multiple": 16,
-            "image_input": True,
-        },
-        memory_gb=40.0,
-        license="Apache-2.0",
-    ),
-    ModelSpec(
-        id="cogvideox-2b",
-        task=TASK_TEXT_TO_VIDEO,
-        family="cogvideox",
-        source="THUDM/CogVideoX-2b",
-        defaults={
-            "width": 720,
-            "height": 480,
-            "frames": 49,
-            "fps": 8,
-            "steps": 50,
-            "guidance": 6.0,
-            "frame_step": 8,
-            "frame_offset": 1,
-            "max_frames": 49,
-            "size_multiple": 16,
-        },
-        memory_gb=12.0,
-        license="Apache-2.0",
-    ),
-    ModelSpec(
-        id="cogvideox-5b",
-        task=TASK_TEXT_TO_VIDEO,
-        family="cogvideox",
-        source="THUDM/CogVideoX-5b",
-        defaults={
-            "width": 720,
-            "height": 480,
-            "frames": 49,
-            "fps": 8,
-            "steps": 50,
-            "guidance": 6.0,
-            "frame_step": 8,
-            "frame_offset": 1,
-            "max_frames": 49,
-            "size_multiple": 16,
-        },
-        memory_gb=20.0,
-        license="CogVideoX License",
-    ),
-    ModelSpec(
-        id="cogvideox-5b-i2v",
-        task=TASK_IMAGE_TO_VIDEO,
-        family="cogvideox",
-        source="THUDM/CogVideoX-5b-I2V",
-        defaults={
-            "width": 720,
-            "height": 480,
-            "frames": 49,
-            "fps": 8,
-            "steps": 50,
-            "guidance": 6.0,
-            "frame_step": 8,
-            "frame_offset": 1,
-            "max_frames": 49,
-            "size_multiple": 16,
-            "image_input": True,
-        },
-        memory_gb=20.0,
-        license="CogVideoX License",
-    ),
-    ModelSpec(
-        id="svd-xt",
-        task=TASK_IMAGE_TO_VIDEO,
-        family="svd",
-        source="stabilityai/stable-video-diffusion-img2vid-xt",
-        defaults={
-            "width": 1024,
-            "height": 576,
-            "frames": 25,
-            "fps": 7,
-            "steps": 25,
-            "guidance": 3.0,
-            "frame_step": 1,
-            "frame_offset": 0,
-            "max_frames": 25,
-            "size_multiple": 64,
-            "image_input": True,
-        },
-        memory_gb=10.0,
-        license="Stability AI Community License",
-    ),
-    ModelSpec(
-        id="animatediff-sd15",
-        task=TASK_TEXT_TO_VIDEO,
-        family="animatediff",
-        source="stable-diffusion-v1-5/stable-diffusion-v1-5",
-        defaults={
-            "width": 512,
-            "height": 512,
-            "frames": 16,
-            "fps": 8,
-            "steps": 25,
-            "guidance": 7.5,
-            "frame_step": 1,
-            "frame_offset": 0,
-            "max_frames": 32,
-            "size_multiple": 8,
-            "motion_adapter": "guoyww/animatediff-motion-adapter-v1-5-3",
-        },
-        memory_gb=6.0,
-        license="CreativeML OpenRAIL-M (base), Apache-2.0 (motion adapter)",
-    ),
-    ModelSpec(
-        id="sd-x4-upscaler",
-        task=TASK_UPSCALE,
-        family="sd-upscale",
-        source="stabilityai/stable-diffusion-x4-upscaler",
-        defaults={"steps": 20, "guidance": 9.0, "noise_level": 20, "scale": 4},
-        memory_gb=6.0,
-        license="CreativeML OpenRAIL++-M",
-    ),
-)
 
 
 def _spec_from_table(table: dict, origin: Path) -> ModelSpec:

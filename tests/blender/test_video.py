@@ -59,6 +59,16 @@ def test_each_family_lands_a_strip_lasting_the_clips_real_time(edit, model, fram
     assert {element.filename for element in strip.elements} == {path.name for path in on_disk}
     record = json.loads(strip["storyloom_job"])
     assert (record["model"], record["seed"], record["frames"]) == (model, 3, frames)
+    # Same seed, same frames: generate again (the shot's folder is replaced whole).
+    before = [path.read_bytes() for path in on_disk]
+    bpy.ops.storyloom.generate_video(
+        prompt="" if model == "tiny-svd" else "a kite over the dunes",
+        model=model,
+        seed=3,
+        image_source=source,
+        source_image=key_frame.name,
+    )
+    assert [path.read_bytes() for path in sorted(folder.glob("frame_*.png"))] == before
 
 
 def test_image_to_video_records_its_first_frame_and_continuing_uses_the_last(edit):
