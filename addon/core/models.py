@@ -19,6 +19,8 @@ from .spec import (  # re-exported: callers import tasks and ModelSpec from here
     TASK_CONTROLNET,
     TASK_IMAGE_TO_VIDEO,
     TASK_INPAINT,
+    TASK_MUSIC,
+    TASK_SPEECH,
     TASK_TEXT_TO_IMAGE,
     TASK_TEXT_TO_VIDEO,
     TASK_UPSCALE,
@@ -32,6 +34,8 @@ __all__ = [
     "TASK_CONTROLNET",
     "TASK_IMAGE_TO_VIDEO",
     "TASK_INPAINT",
+    "TASK_MUSIC",
+    "TASK_SPEECH",
     "TASK_TEXT_TO_IMAGE",
     "TASK_TEXT_TO_VIDEO",
     "TASK_UPSCALE",
@@ -71,12 +75,18 @@ IMAGE_TO_VIDEO_PIPELINE_CLASSES = frozenset(
     {"WanImageToVideoPipeline", "CogVideoXImageToVideoPipeline", "StableVideoDiffusionPipeline"}
 )
 INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableDiffusionXLInpaintPipeline"})
-FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet"})
+BUNDLED_FAMILIES = frozenset({"espeak", "procedural"})  # ship with Storyloom: no weights to fetch
+AUDIO_FAMILIES = frozenset({"vits", "musicgen"}) | BUNDLED_FAMILIES
+FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet", *AUDIO_FAMILIES})
 TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "controlnet": TASK_CONTROLNET,
     "sd-upscale": TASK_UPSCALE,
     **{family: TASK_TEXT_TO_VIDEO for family in VIDEO_FAMILIES},
     "svd": TASK_IMAGE_TO_VIDEO,
+    "espeak": TASK_SPEECH,
+    "vits": TASK_SPEECH,
+    "procedural": TASK_MUSIC,
+    "musicgen": TASK_MUSIC,
 }
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -192,6 +202,8 @@ def get_spec(registry: dict[str, ModelSpec], model_id: str) -> ModelSpec:
 
 def weights_present(spec: ModelSpec, models_folder: Path) -> bool:
     """Whether a model's weights are on this machine (a quick look, no loading)."""
+    if spec.family in BUNDLED_FAMILIES:
+        return True
     if spec.is_local:
         return Path(spec.source).is_dir()
     cached = hub_cache_dir(models_folder) / f"models--{spec.source.replace('/', '--')}" / "snapshots"

@@ -163,6 +163,17 @@ class Worker:
             return self._image_sequence(job, context)
         if task == "video":
             return self._video(job, context)
+        if task in ("speech-line", "music-clip"):
+            from .backends import audio_jobs
+            from .devices import choose_placement
+
+            def placement_for(spec: ModelSpec):
+                return choose_placement(
+                    job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
+                )
+
+            run = audio_jobs.speech if task == "speech-line" else audio_jobs.music
+            return run(job, context, self.cache, placement_for)
         if task in SIMPLE_TASKS:
             module_name, function_name = SIMPLE_TASKS[task]
             module = importlib.import_module(f"{__package__}.backends.{module_name}")

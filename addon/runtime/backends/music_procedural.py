@@ -6,12 +6,11 @@ beat grid it returns is the grid the audio was built on, so cuts can land on bea
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import numpy as np
 
-from ...core.atomic import write_atomic
+from .audio_io import write_wav
 
 SAMPLE_RATE = 48000
 NOTE_INDEX = {
@@ -116,19 +115,6 @@ def compose(
     mix /= max(1e-6, float(np.abs(mix).max())) / 0.8
     stereo = np.stack([mix, np.roll(mix, 240) * 0.98], axis=1)  # 5 ms offset: a little width
     return stereo, grid
-
-
-def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-
-    def write(temp: Path) -> None:
-        with wave.open(str(temp), "wb") as file:
-            file.setnchannels(pcm.shape[1] if pcm.ndim == 2 else 1)
-            file.setsampwidth(2)
-            file.setframerate(sample_rate)
-            file.writeframes(pcm.tobytes())
-
-    return write_atomic(path, write)
 
 
 def music(job: dict, ctx) -> dict:

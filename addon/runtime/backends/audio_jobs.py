@@ -1,0 +1,159 @@
+"""Speech and music jobs that land on the timeline: 48 kHz WAVs with their timings beside them.
+
+Speech writes ``<clip>.json`` with word (and, from espeak, phoneme) timings; music writes its
+tempo and beat grid. Families: espeak (zero download, exact event timings), transformers VITS
+(timings by alignment), the procedural composer (exact grid) and MusicGen (grid by librosa).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ...core.audio import (
+    MAX_MUSIC_SECONDS,
+    SAMPLE_RATE,
+    check_duration,
+    check_reference_clip,
+    check_speech_text,
+    words_of,
+)
+from ...core.models import ModelError, ModelSpec
+from ...core.validation import BadInput, check_int_range, check_text
+from . import JobContext
+from .audio_io import read_wav, to_48k, write_sidecar, write_wav
+
+SPEECH_FAMILIES = ("espeak", "vits")
+MUSIC_FAMILIES = ("procedural", "musicgen")
+
+
+def _speed(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.5 <= value <= 2.0:
+        raise BadInput(f"The speaking speed must be between 0.5 and 2, got {value!r}.")
+    return float(value)
+
+
+def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
+    spec = ModelSpec(**job["spec"])
+    if spec.family not in SPEECH_FAMILIES:
+        raise ModelError(f"No speech backend for family '{spec.family}'.", kind="bad_input")
+    text = check_speech_text(job.get("text"))
+    seed = check_int_range(job.get("seed", 0), "seed", 0, 2**32 - 1)
+    speed = _speed(job.get("speed", 1.0))
+    if job.get("reference"):
+        check_reference_clip(job["reference"])
+        raise BadInput(f"Voice '{spec.id}' cannot clone a voice from a reference clip: pick a cloning voice.")
+    output = Path(job["output"])
+    words = words_of(text)
+    if spec.family == "espeak":
+        from .speech_espeak import speak
+
+        raw = output.with_name(f".{output.stem}.espeak.wav")
+        try:
+            spoken = speak(
+                {
+                    "text": text,
+                    "output": str(raw),
+                    "voice": job.get("voice") or "en",
+                    "wpm": round(160 * speed),
+                },
+                _Quiet(ctx),
+            )
+            samples, rate = read_wav(raw)
+        finally:
+            raw.unlink(missing_ok=True)
+        timings = {
+            "method": "espeak events (exact)",
+            "words": spoken["words"],
+            "phonemes": spoken["phonemes"],
+        }
+    else:
+        from . import tts_vits
+
+        placement = placement_for(spec)
+        loaded = cache.get(
+            f"vits:{spec.source}@{placement.key}",
+            lambda: tts_vits.load(spec, placement, Path(job["models_folder"]), bool(job.get("allow_online"))),
+            clock=time.perf_counter,
+        )
+        try:
+            samples, rate = tts_vits.synthesize(loaded, text, seed, speed)
+        except ValueError:
+            raise BadInput(
+                f"Voice '{spec.id}' cannot speak this text: none of its characters are in the voice's "
+                "alphabet (another script?). Pick a voice for that language, or espeak."
+            ) from None
+        timings = {"method": "energy alignment (see alignment.py)", "words": []}
+    samples = to_48k(samples, rate)
+    peak = float(np.abs(samples).max()) if samples.size else 0.0
+    if peak > 1.0:
+        samples = samples / peak  # neural voices can overshoot: normalise rather than clip
+    if not timings["words"]:
+        from .alignment import align_words
+
+        timings["words"] = align_words(samples, SAMPLE_RATE, words)
+    duration = len(samples) / SAMPLE_RATE
+    write_wav(output, samples)
+    sidecar = write_sidecar(
+        output, {"text": text, "duration": duration, "sample_rate": SAMPLE_RATE, **timings}
+    )
+    ctx.artifact(output, duration=duration)
+    return {"output": str(output), "duration": duration, "timings": str(sidecar), "method": timings["method"]}
+
+
+def music(job: dict, ctx: JobContext, cache, placement_for) -> dict:
+    spec = ModelSpec(**job["spec"])
+    if spec.family not in MUSIC_FAMILIES:
+        raise ModelError(f"No music backend for family '{spec.family}'.", kind="bad_input")
+    seconds = check_duration(job.get("duration"), "music", MAX_MUSIC_SECONDS)
+    seed = check_int_range(job.get("seed", 0), "seed", 0, 2**32 - 1)
+    output = Path(job["output"])
+    if spec.family == "procedural":
+        from .music_procedural import compose
+
+        samples, grid = compose(
+            seconds,
+            float(job.get("bpm", 100)),
+            job.get("key", "C"),
+            job.get("mode", "minor"),
+            float(job.get("energy", 0.6)),
+            seed,
+        )
+        beats = {"method": "composed (exact)", "bpm": float(job.get("bpm", 100)), "beats": grid}
+    else:
+        from . import music_musicgen
+        from .beats import track_beats
+
+        prompt = check_text(job.get("prompt"), "music prompt", required=True)
+        placement = placement_for(spec)
+        loaded = cache.get(
+            f"musicgen:{spec.source}@{placement.key}",
+            lambda: music_musicgen.load(
+                spec, placement, Path(job["models_folder"]), bool(job.get("allow_online"))
+            ),
+            clock=time.perf_counter,
+        )
+        samples, rate = music_musicgen.generate(loaded, spec, prompt, seconds, seed, ctx)
+        samples = to_48k(samples, rate)
+        peak = float(np.abs(samples).max()) if samples.size else 0.0
+        if peak > 1.0:
+            samples = samples / peak
+        tempo, grid = track_beats(samples, SAMPLE_RATE)
+        beats = {"method": "librosa beat_track", "bpm": tempo, "beats": grid}
+    duration = len(samples) / SAMPLE_RATE
+    write_wav(output, samples)
+    sidecar = write_sidecar(output, {"duration": duration, "sample_rate": SAMPLE_RATE, **beats})
+    ctx.artifact(output, duration=duration)
+    return {"output": str(output), "duration": duration, "beats": str(sidecar), "bpm": beats["bpm"]}
+
+
+class _Quiet:
+    """A context for a sub-step whose artifacts the job reports itself."""
+
+    def __init__(self, ctx: JobContext):
+        self.cancelled = ctx.cancelled
+
+    def artifact(self, path, **info) -> None:
+        pass
