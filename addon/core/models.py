@@ -75,6 +75,8 @@ IMAGE_TO_VIDEO_PIPELINE_CLASSES = frozenset(
     {"WanImageToVideoPipeline", "CogVideoXImageToVideoPipeline", "StableVideoDiffusionPipeline"}
 )
 INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableDiffusionXLInpaintPipeline"})
+# transformers architectures (config.json "architectures") -> loader family.
+FAMILY_BY_TRANSFORMERS_ARCHITECTURE = {"VitsModel": "vits", "MusicgenForConditionalGeneration": "musicgen"}
 BUNDLED_FAMILIES = frozenset({"espeak", "procedural"})  # ship with Storyloom: no weights to fetch
 AUDIO_FAMILIES = frozenset({"vits", "musicgen"}) | BUNDLED_FAMILIES
 FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet", *AUDIO_FAMILIES})
@@ -151,6 +153,13 @@ def _spec_from_diffusers_folder(folder: Path) -> ModelSpec | None:
             id=folder.name, task=task, family=family, source=str(folder.resolve()), origin=str(folder)
         )
     config = _read_json(folder / "config.json")
+    for architecture in config.get("architectures") or []:
+        family = FAMILY_BY_TRANSFORMERS_ARCHITECTURE.get(architecture)
+        if family is not None:  # a transformers model folder (speech, music)
+            task = TASK_BY_FAMILY[family]
+            return ModelSpec(
+                id=folder.name, task=task, family=family, source=str(folder.resolve()), origin=str(folder)
+            )
     if config.get("_class_name") == "ControlNetModel":
         # SDXL ControlNets take SDXL's extra time/size embedding; SD 1.x ones do not.
         base = "sdxl" if config.get("addition_embed_type") == "text_time" else "stable-diffusion"

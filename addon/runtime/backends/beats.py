@@ -16,5 +16,6 @@ def track_beats(samples: np.ndarray, rate: int) -> tuple[float, list[float]]:
     mono = np.asarray(samples, dtype=np.float32)
     if mono.ndim == 2:
         mono = mono.mean(axis=1)
-    tempo, beats = librosa.beat.beat_track(y=mono, sr=rate, units="time", trim=False)
+    envelope = librosa.onset.onset_strength(y=mono, sr=rate)
+    tempo, beats = librosa.beat.beat_track(onset_envelope=envelope, sr=rate, units="time")
     return float(np.atleast_1d(tempo)[0]), [round(float(t), 4) for t in beats]

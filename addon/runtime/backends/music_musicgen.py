@@ -49,7 +49,9 @@ def generate(loaded, spec: ModelSpec, prompt: str, seconds: float, seed: int, ct
             kwargs |= {"audio": [tail], "sampling_rate": rate}
         inputs = processor(**kwargs).to(model.device)
         prompt_seconds = len(tail) / rate if tail is not None else 0.0
-        new_tokens = max(1, round((wanted - prompt_seconds) * frame_rate))
+        # The codebook delay pattern eats one frame per extra codebook: ask for that much more.
+        margin = int(model.decoder.config.num_codebooks)
+        new_tokens = max(1, int(np.ceil((wanted - prompt_seconds) * frame_rate))) + margin
         torch.manual_seed(seed + part)
         with torch.no_grad():
             values = model.generate(
@@ -62,4 +64,5 @@ def generate(loaded, spec: ModelSpec, prompt: str, seconds: float, seed: int, ct
         ctx.progress(part + 1, parts)
     if ctx.cancelled.is_set():
         raise JobCancelled
-    return audio[: round(seconds * rate)], rate
+    length = round(seconds * rate)
+    return np.pad(audio, (0, max(0, length - len(audio))))[:length], rate

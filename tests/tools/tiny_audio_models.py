@@ -1,0 +1,126 @@
+"""Tiny random-weight audio models, built offline and saved like real ones.
+
+    python tests/tools/tiny_audio_models.py OUT_DIR [vits] [musicgen]
+
+transformers VITS (the MMS-TTS architecture) with a character vocabulary, and MusicGen with a
+tiny T5 text encoder, EnCodec and decoder (built from sub-configs, as transformers 5 needs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tiny_video_models import t5_parts
+
+LETTERS = list("abcdefghijklmnopqrstuvwxyz '.,?!-")
+
+
+def save_tiny_vits(folder: Path) -> None:
+    import torch
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    vocab = {character: index for index, character in enumerate(["<pad>", *LETTERS])}
+    with tempfile.TemporaryDirectory() as scratch:
+        vocab_file = Path(scratch) / "vocab.json"
+        vocab_file.write_text(json.dumps(vocab))
+        tokenizer = VitsTokenizer(
+            str(vocab_file), add_blank=True, pad_token="<pad>", unk_token="<pad>", phonemize=False
+        )
+    config = VitsConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        ffn_dim=32,
+        flow_size=16,
+        spectrogram_bins=33,
+        upsample_initial_channel=16,
+        upsample_rates=[8, 8, 4],
+        upsample_kernel_sizes=[16, 16, 8],
+        resblock_kernel_sizes=[3],
+        resblock_dilation_sizes=[[1, 3]],
+        prior_encoder_num_flows=2,
+        prior_encoder_num_wavenet_layers=2,
+        posterior_encoder_num_wavenet_layers=2,
+        duration_predictor_num_flows=2,
+        duration_predictor_filter_channels=16,
+        depth_separable_num_layers=2,
+        sampling_rate=16000,
+    )
+    torch.manual_seed(0)
+    VitsModel(config).save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+
+
+def save_tiny_musicgen(folder: Path) -> None:
+    import torch
+    from transformers import (
+        EncodecConfig,
+        EncodecFeatureExtractor,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        MusicgenProcessor,
+    )
+
+    text_encoder, tokenizer = t5_parts()
+    # Hop 32 at 16 kHz: 500 codec frames per second, 2 codebooks of 64 codes (6 kbps).
+    audio = EncodecConfig(
+        audio_channels=1,
+        sampling_rate=16000,
+        num_filters=4,
+        codebook_size=64,
+        codebook_dim=8,
+        upsampling_ratios=[8, 4],
+        hidden_size=8,
+        num_residual_layers=1,
+        num_lstm_layers=1,
+        target_bandwidths=[6.0],
+    )
+    codes = audio.codebook_size  # the decoder's pad/start token sits just past the codes
+    decoder = MusicgenDecoderConfig(
+        vocab_size=codes,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        ffn_dim=32,
+        num_codebooks=audio.num_quantizers,
+        max_position_embeddings=4096,
+        audio_channels=1,
+        pad_token_id=codes,
+        bos_token_id=codes,
+    )
+    config = MusicgenConfig(
+        text_encoder=text_encoder.config.to_dict(), audio_encoder=audio.to_dict(), decoder=decoder.to_dict()
+    )
+    torch.manual_seed(0)
+    model = MusicgenForConditionalGeneration(config)
+    for name in ("pad_token_id", "bos_token_id", "decoder_start_token_id"):
+        setattr(model.generation_config, name, codes)
+    model.save_pretrained(str(folder))
+    processor = MusicgenProcessor(EncodecFeatureExtractor(feature_size=1, sampling_rate=16000), tokenizer)
+    processor.save_pretrained(str(folder))
+
+
+BUILDERS = {"vits": save_tiny_vits, "musicgen": save_tiny_musicgen}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Build tiny random-weight audio model folders.")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("kinds", nargs="*", help=f"any of {', '.join(BUILDERS)} (default: all)")
+    args = parser.parse_args()
+    for kind in args.kinds or BUILDERS:
+        BUILDERS[kind](args.out / f"tiny-{kind}")
+        print(args.out / f"tiny-{kind}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
