@@ -9,7 +9,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from .core.models import IMAGE_TASKS, TASK_CONTROLNET, load_registry
+from .core.models import IMAGE_TASKS, TASK_CONTROLNET, TASK_SPEECH, load_registry
 
 
 def _model_ids_for(tasks):
@@ -124,6 +124,30 @@ class STORYLOOM_PG_image_settings(ImageSettings, bpy.types.PropertyGroup):
     pass
 
 
+class STORYLOOM_PG_voice(bpy.types.PropertyGroup):
+    """One character's voice: every line that character speaks uses it."""
+
+    name: StringProperty(name="Character", default="Narrator")
+    model: StringProperty(
+        name="Voice Model",
+        default="espeak",
+        search=_model_ids_for({TASK_SPEECH}),
+        description="Speech model id",
+    )
+    voice: StringProperty(
+        name="Voice", default="en", description="Voice or speaker name (espeak: en, en-us, de...)"
+    )
+    reference_clip: StringProperty(
+        name="Reference Clip",
+        subtype="FILE_PATH",
+        description="A WAV of the voice to clone (cloning models only)",
+    )
+    language: StringProperty(name="Language", default="en")
+    speed: FloatProperty(name="Speed", default=1.0, soft_min=0.5, soft_max=2.0)
+    style: StringProperty(name="Style", description="Emotion or style, where the model supports it")
+    seed: IntProperty(name="Seed", default=0, soft_min=0, description="Same seed, same take")
+
+
 def _preset_items(self, context):
     from .core.presets import PRESETS
 
@@ -144,7 +168,7 @@ class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
     output: StringProperty(name="Output", subtype="FILE_PATH", default="//storyloom/film.mp4")
 
 
-classes = (STORYLOOM_PG_image_settings, STORYLOOM_PG_film_settings)
+classes = (STORYLOOM_PG_image_settings, STORYLOOM_PG_film_settings, STORYLOOM_PG_voice)
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)
 
 
@@ -152,6 +176,8 @@ def register() -> None:
     _register_classes()
     bpy.types.Scene.storyloom_image = PointerProperty(type=STORYLOOM_PG_image_settings)
     bpy.types.Scene.storyloom_film = PointerProperty(type=STORYLOOM_PG_film_settings)
+    bpy.types.Scene.storyloom_voices = bpy.props.CollectionProperty(type=STORYLOOM_PG_voice)
+    bpy.types.Scene.storyloom_voice_index = IntProperty(name="Active Voice", default=0)
     bpy.types.WindowManager.storyloom_doctor_report = StringProperty(
         name="Doctor Report",
         description="Output of the last Storyloom doctor run",
@@ -161,6 +187,8 @@ def register() -> None:
 
 def unregister() -> None:
     del bpy.types.WindowManager.storyloom_doctor_report
+    del bpy.types.Scene.storyloom_voice_index
+    del bpy.types.Scene.storyloom_voices
     del bpy.types.Scene.storyloom_film
     del bpy.types.Scene.storyloom_image
     _unregister_classes()

@@ -61,6 +61,52 @@ class SEQUENCER_PT_storyloom_video(bpy.types.Panel):
         column.operator("storyloom.footage_to_plane", icon="MESH_PLANE")
 
 
-classes = (SEQUENCER_PT_storyloom_film, SEQUENCER_PT_storyloom_video)
+class SEQUENCER_UL_storyloom_voices(bpy.types.UIList):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):
+        row = layout.row(align=True)
+        row.prop(item, "name", text="", emboss=False, icon="USER")
+        row.label(text=item.model)
+
+
+class SEQUENCER_PT_storyloom_audio(bpy.types.Panel):
+    """Character voices, lines and music cues; results land at the playhead."""
+
+    bl_label = "Storyloom Audio"
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "Storyloom"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        scene = context.scene
+        row = layout.row()
+        row.template_list(
+            "SEQUENCER_UL_storyloom_voices",
+            "",
+            scene,
+            "storyloom_voices",
+            scene,
+            "storyloom_voice_index",
+            rows=3,
+        )
+        column = row.column(align=True)
+        column.operator("storyloom.voice_add", text="", icon="ADD")
+        column.operator("storyloom.voice_remove", text="", icon="REMOVE")
+        if scene.storyloom_voices:
+            voice = scene.storyloom_voices[min(scene.storyloom_voice_index, len(scene.storyloom_voices) - 1)]
+            box = layout.box()
+            box.use_property_split = True
+            for name in ("model", "voice", "reference_clip", "language", "speed", "style", "seed"):
+                box.prop(voice, name)
+        layout.operator("storyloom.generate_speech", icon="SPEAKER")
+        layout.operator("storyloom.generate_music", icon="SOUND")
+
+
+classes = (
+    SEQUENCER_PT_storyloom_film,
+    SEQUENCER_PT_storyloom_video,
+    SEQUENCER_UL_storyloom_voices,
+    SEQUENCER_PT_storyloom_audio,
+)
 
 register, unregister = bpy.utils.register_classes_factory(classes)

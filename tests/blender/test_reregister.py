@@ -68,12 +68,18 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "generate_video",
         "restyle_strip",
         "footage_to_plane",
+        "generate_speech",
+        "generate_music",
+        "voice_add",
+        "voice_remove",
     }
     assert {"SEQUENCER_PT_storyloom_film", "NODE_PT_storyloom_image"} <= enabled["classes"]
     assert enabled["properties"] == {
         "WindowManager.storyloom_doctor_report",
         "Scene.storyloom_image",
         "Scene.storyloom_film",
+        "Scene.storyloom_voices",
+        "Scene.storyloom_voice_index",
     }
     assert ("load_post", "forget_doctor_report") in enabled["handlers"]
     assert enabled["cli_command"] == {"storyloom"}
