@@ -1,4 +1,4 @@
-"""Audio operators: a character's line, a music cue, landed as sound strips at the playhead."""
+"""Audio operators: a character's line, a music cue, a sound effect, landed as strips at the playhead."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ import bpy
 from bpy.props import FloatProperty, IntProperty, StringProperty
 
 from ..addon.blender import project, sound_strips, worker_session
-from ..addon.core.audio import MAX_MUSIC_SECONDS, check_duration, check_reference_clip, check_speech_text
+from ..addon.core.audio import (
+    MAX_MUSIC_SECONDS,
+    MAX_SFX_SECONDS,
+    check_duration,
+    check_reference_clip,
+    check_speech_text,
+)
 from ..addon.core.keys import artifact_key, slug
-from ..addon.core.models import TASK_MUSIC, TASK_SPEECH, ModelError, get_spec, load_registry
+from ..addon.core.models import TASK_AUDIO, TASK_MUSIC, TASK_SPEECH, ModelError, get_spec, load_registry
 from ..addon.core.paths import contained_path
 from ..addon.core.runtime_probe import check_runtime_python
 from ..addon.core.validation import BadInput, check_text
@@ -33,10 +39,10 @@ def _submit(context, spec, models_folder: Path, job: dict) -> JobTracker:
     return JobTracker(client, client.submit(job))
 
 
-def _spec_for(model: str, task: str, what: str):
+def _spec_for(model: str, tasks: set[str], what: str):
     models_folder = project.models_folder()
     spec = get_spec(load_registry(models_folder), model)
-    if spec.task != task:
+    if spec.task not in tasks:
         raise ModelError(f"Model '{spec.id}' does not make {what} (task: {spec.task}).", kind="bad_input")
     return spec, models_folder
 
@@ -74,7 +80,7 @@ class STORYLOOM_OT_generate_speech(JobOperatorMixin, bpy.types.Operator):
         scene = context.scene
         text = check_speech_text(self.text)
         voice = self._voice(scene)
-        spec, models_folder = _spec_for(voice.model if voice else "espeak", TASK_SPEECH, "speech")
+        spec, models_folder = _spec_for(voice.model if voice else "espeak", {TASK_SPEECH}, "speech")
         reference = ""
         if voice is not None and voice.reference_clip:
             reference = str(check_reference_clip(bpy.path.abspath(voice.reference_clip)))
@@ -138,7 +144,7 @@ class STORYLOOM_OT_generate_music(JobOperatorMixin, bpy.types.Operator):
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         scene = context.scene
-        spec, models_folder = _spec_for(self.model, TASK_MUSIC, "music")
+        spec, models_folder = _spec_for(self.model, {TASK_MUSIC, TASK_AUDIO}, "music")
         seconds = check_duration(self.duration, "music", MAX_MUSIC_SECONDS)
         prompt = check_text(self.prompt, "music prompt", required=spec.family != "procedural")
         media = project.media_folder(create=True).path
@@ -158,6 +164,52 @@ class STORYLOOM_OT_generate_music(JobOperatorMixin, bpy.types.Operator):
             context.scene, Path(result["output"]), "music", self._start, label, record
         )
         return f"Composed {result['duration']:.1f} s at {result['bpm']:.0f} BPM: {strip.name}"
+
+
+class STORYLOOM_OT_generate_sfx(JobOperatorMixin, bpy.types.Operator):
+    """Generate a sound effect at the playhead (SFX channel)"""
+
+    bl_idname = "storyloom.generate_sfx"
+    bl_label = "Generate Sound Effect"
+    bl_options = {"REGISTER", "UNDO"}
+
+    job_label = "Making a sound"
+
+    prompt: StringProperty(name="Prompt", description="The sound: 'a heavy wooden door slams'")
+    model: StringProperty(name="Model", default="stable-audio-open")
+    duration: FloatProperty(
+        name="Duration", default=3.0, soft_min=0.1, soft_max=47.0, subtype="TIME_ABSOLUTE"
+    )
+    seed: IntProperty(name="Seed", default=0, soft_min=0)
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        return context.window_manager.invoke_props_dialog(self, width=420)
+
+    def start_job(self, context: bpy.types.Context) -> JobTracker:
+        spec, models_folder = _spec_for(self.model, {TASK_AUDIO}, "sound effects")
+        seconds = check_duration(self.duration, "sound effect", MAX_SFX_SECONDS)
+        prompt = check_text(self.prompt, "sound prompt", required=True)
+        media = project.media_folder(create=True).path
+        key = artifact_key(spec.id, spec.source, prompt, seconds, self.seed)
+        output = contained_path(media, f"audio/sfx/{slug(prompt)}-{key}.wav")
+        self._start = context.scene.frame_current
+        self._record = {"kind": "sfx", "prompt": prompt, "model": spec.id, "seed": self.seed}
+        job = {
+            "task": "sfx-clip",
+            "prompt": prompt,
+            "duration": seconds,
+            "seed": self.seed,
+            "output": str(output),
+        }
+        return _submit(context, spec, models_folder, job)
+
+    def land(self, context: bpy.types.Context, state: JobState) -> str:
+        result = state.result
+        label = f"SFX: {self._record['prompt']}"
+        strip = sound_strips.land_sound(
+            context.scene, Path(result["output"]), "sfx", self._start, label, self._record
+        )
+        return f"Made {result['duration']:.2f} s of '{self._record['prompt']}': {strip.name}"
 
 
 class STORYLOOM_OT_voice_add(bpy.types.Operator):
@@ -198,6 +250,7 @@ class STORYLOOM_OT_voice_remove(bpy.types.Operator):
 classes = (
     STORYLOOM_OT_generate_speech,
     STORYLOOM_OT_generate_music,
+    STORYLOOM_OT_generate_sfx,
     STORYLOOM_OT_voice_add,
     STORYLOOM_OT_voice_remove,
 )

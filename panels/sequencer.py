@@ -100,6 +100,7 @@ class SEQUENCER_PT_storyloom_audio(bpy.types.Panel):
                 box.prop(voice, name)
         layout.operator("storyloom.generate_speech", icon="SPEAKER")
         layout.operator("storyloom.generate_music", icon="SOUND")
+        layout.operator("storyloom.generate_sfx", icon="OUTLINER_OB_SPEAKER")
 
 
 classes = (

@@ -6,6 +6,7 @@ Users add or override entries with spec files in the models folder (see models.p
 from __future__ import annotations
 
 from .spec import (
+    TASK_AUDIO,
     TASK_CONTROLNET,
     TASK_IMAGE_TO_VIDEO,
     TASK_INPAINT,
@@ -322,5 +323,14 @@ BUILT_IN_SPECS: tuple[ModelSpec, ...] = (
         defaults={"window_seconds": 30.0, "overlap_seconds": 10.0, "guidance": 3.0},
         memory_gb=2.0,
         license="CC-BY-NC-4.0",
+    ),
+    ModelSpec(
+        id="stable-audio-open",
+        task=TASK_AUDIO,
+        family="stable-audio",
+        source="stabilityai/stable-audio-open-1.0",
+        defaults={"steps": 100, "guidance": 7.0},
+        memory_gb=6.0,
+        license="Stability AI Community License (gated on the hub: accept it there first)",
     ),
 )

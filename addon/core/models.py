@@ -16,6 +16,7 @@ from pathlib import Path
 from .catalog import BUILT_IN_SPECS
 from .spec import (  # re-exported: callers import tasks and ModelSpec from here
     IMAGE_TASKS,
+    TASK_AUDIO,
     TASK_CONTROLNET,
     TASK_IMAGE_TO_VIDEO,
     TASK_INPAINT,
@@ -31,6 +32,7 @@ from .spec import (  # re-exported: callers import tasks and ModelSpec from here
 __all__ = [
     "BUILT_IN_SPECS",
     "IMAGE_TASKS",
+    "TASK_AUDIO",
     "TASK_CONTROLNET",
     "TASK_IMAGE_TO_VIDEO",
     "TASK_INPAINT",
@@ -68,6 +70,7 @@ FAMILY_BY_PIPELINE_CLASS = {
     "CogVideoXImageToVideoPipeline": "cogvideox",
     "StableVideoDiffusionPipeline": "svd",
     "AnimateDiffPipeline": "animatediff",
+    "StableAudioPipeline": "stable-audio",
 }
 VIDEO_FAMILIES = frozenset({"ltx-video", "wan", "cogvideox", "svd", "animatediff"})
 # Pipeline classes whose checkpoints only animate a given first frame.
@@ -78,7 +81,7 @@ INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableD
 # transformers architectures (config.json "architectures") -> loader family.
 FAMILY_BY_TRANSFORMERS_ARCHITECTURE = {"VitsModel": "vits", "MusicgenForConditionalGeneration": "musicgen"}
 BUNDLED_FAMILIES = frozenset({"espeak", "procedural"})  # ship with Storyloom: no weights to fetch
-AUDIO_FAMILIES = frozenset({"vits", "musicgen"}) | BUNDLED_FAMILIES
+AUDIO_FAMILIES = frozenset({"vits", "musicgen", "stable-audio"}) | BUNDLED_FAMILIES
 FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet", *AUDIO_FAMILIES})
 TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "controlnet": TASK_CONTROLNET,
@@ -89,6 +92,7 @@ TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "vits": TASK_SPEECH,
     "procedural": TASK_MUSIC,
     "musicgen": TASK_MUSIC,
+    "stable-audio": TASK_AUDIO,
 }
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")

@@ -163,7 +163,7 @@ class Worker:
             return self._image_sequence(job, context)
         if task == "video":
             return self._video(job, context)
-        if task in ("speech-line", "music-clip"):
+        if task in ("speech-line", "music-clip", "sfx-clip"):
             from .backends import audio_jobs
             from .devices import choose_placement
 
@@ -172,7 +172,11 @@ class Worker:
                     job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
                 )
 
-            run = audio_jobs.speech if task == "speech-line" else audio_jobs.music
+            run = {
+                "speech-line": audio_jobs.speech,
+                "music-clip": audio_jobs.music,
+                "sfx-clip": audio_jobs.sfx,
+            }[task]
             return run(job, context, self.cache, placement_for)
         if task in SIMPLE_TASKS:
             module_name, function_name = SIMPLE_TASKS[task]

@@ -81,6 +81,19 @@ def test_music_lands_on_the_music_channel_with_a_beat_grid(edit, model, prompt, 
     assert "beats" in json.loads(wav.with_suffix(".json").read_text())
 
 
+def test_a_sound_effect_lands_on_the_sfx_channel_at_the_playhead(edit):
+    edit.frame_current = 12
+    result = bpy.ops.storyloom.generate_sfx(
+        prompt="a door slams", model="tiny-stable-audio", duration=0.1, seed=2
+    )
+    assert result == {"FINISHED"}
+    [strip] = landed(edit, "sfx")
+    assert (int(strip.frame_start), strip.channel) == (12, 9)
+    wav = check_strip(strip, edit)
+    assert abs(wav_seconds(wav) - 0.1) < 1 / 48000
+    assert json.loads(strip["storyloom_job"])["prompt"] == "a door slams"
+
+
 def test_bad_audio_requests_are_reported_and_land_nothing(edit, tmp_path):
     with pytest.raises(RuntimeError, match="The line is empty"):
         bpy.ops.storyloom.generate_speech(text="  ")
@@ -100,4 +113,6 @@ def test_bad_audio_requests_are_reported_and_land_nothing(edit, tmp_path):
         bpy.ops.storyloom.generate_music(duration=0)
     with pytest.raises(RuntimeError, match="too long: at most 600 s"):
         bpy.ops.storyloom.generate_music(duration=3 * 3600)
-    assert not landed(edit, "dialogue") and not landed(edit, "music")
+    with pytest.raises(RuntimeError, match="does not make sound effects"):
+        bpy.ops.storyloom.generate_sfx(prompt="a door", model="espeak")
+    assert not landed(edit, "dialogue") and not landed(edit, "music") and not landed(edit, "sfx")

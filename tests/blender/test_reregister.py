@@ -70,6 +70,7 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "footage_to_plane",
         "generate_speech",
         "generate_music",
+        "generate_sfx",
         "voice_add",
         "voice_remove",
     }

@@ -212,3 +212,18 @@ def test_reference_clips_that_cannot_clone_a_voice_are_refused(worker, models, t
                 text="hello",
                 reference=str(tmp_path / clip),
             )
+
+
+def test_stable_audio_sound_effect_is_48k_stereo_repeatable_and_bounded(worker, models, tmp_path):
+    fields = {"prompt": "a wooden door slams", "duration": 0.1, "seed": 3}
+    run(worker, models, "sfx-clip", "tiny-stable-audio", tmp_path / "a.wav", **fields)
+    run(worker, models, "sfx-clip", "tiny-stable-audio", tmp_path / "b.wav", **fields)
+    a, rate = read_wav(tmp_path / "a.wav")
+    assert rate == 48000 and a.shape == (4800, 2)
+    assert np.array_equal(a, read_wav(tmp_path / "b.wav")[0])
+    with pytest.raises(BadInput, match="at most 0.16 s per clip"):
+        run(
+            worker, models, "sfx-clip", "tiny-stable-audio", tmp_path / "c.wav", **{**fields, "duration": 1.0}
+        )
+    with pytest.raises(BadInput, match="sound prompt is empty"):
+        run(worker, models, "sfx-clip", "tiny-stable-audio", tmp_path / "d.wav", **{**fields, "prompt": ""})

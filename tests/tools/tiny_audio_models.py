@@ -1,6 +1,6 @@
 """Tiny random-weight audio models, built offline and saved like real ones.
 
-    python tests/tools/tiny_audio_models.py OUT_DIR [vits] [musicgen]
+    python tests/tools/tiny_audio_models.py OUT_DIR [vits] [musicgen] [stable-audio]
 
 transformers VITS (the MMS-TTS architecture) with a character vocabulary, and MusicGen with a
 tiny T5 text encoder, EnCodec and decoder (built from sub-configs, as transformers 5 needs).
@@ -108,7 +108,58 @@ def save_tiny_musicgen(folder: Path) -> None:
     processor.save_pretrained(str(folder))
 
 
-BUILDERS = {"vits": save_tiny_vits, "musicgen": save_tiny_musicgen}
+def save_tiny_stable_audio(folder: Path) -> None:
+    """Stable Audio Open's parts at toy size: 1.6 kHz stereo, windows up to 0.16 s."""
+    import torch
+    from diffusers import (
+        AutoencoderOobleck,
+        CosineDPMSolverMultistepScheduler,
+        StableAudioDiTModel,
+        StableAudioPipeline,
+        StableAudioProjectionModel,
+    )
+
+    text_encoder, tokenizer = t5_parts()
+    tokenizer.model_max_length = 32  # the pipeline pads prompts to this (128 for the release)
+    torch.manual_seed(0)
+    transformer = StableAudioDiTModel(
+        sample_size=128,
+        in_channels=3,
+        num_layers=2,
+        attention_head_dim=4,
+        num_key_value_attention_heads=2,
+        out_channels=3,
+        cross_attention_dim=4,
+        time_proj_dim=8,
+        global_states_input_dim=8,
+        cross_attention_input_dim=4,
+    )
+    scheduler = CosineDPMSolverMultistepScheduler(
+        solver_order=2, prediction_type="v_prediction", sigma_data=1.0, sigma_schedule="exponential"
+    )
+    vae = AutoencoderOobleck(
+        encoder_hidden_size=6,
+        downsampling_ratios=[1, 2],
+        decoder_channels=3,
+        decoder_input_channels=3,
+        audio_channels=2,
+        channel_multiples=[2, 4],
+        sampling_rate=1600,
+    )
+    projection = StableAudioProjectionModel(
+        text_encoder_dim=text_encoder.config.d_model, conditioning_dim=4, min_value=0, max_value=32
+    )
+    StableAudioPipeline(
+        transformer=transformer,
+        scheduler=scheduler,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        projection_model=projection,
+    ).save_pretrained(str(folder), safe_serialization=True)
+
+
+BUILDERS = {"vits": save_tiny_vits, "musicgen": save_tiny_musicgen, "stable-audio": save_tiny_stable_audio}
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...core.audio import (
     MAX_MUSIC_SECONDS,
+    MAX_SFX_SECONDS,
     SAMPLE_RATE,
     check_duration,
     check_reference_clip,
@@ -26,7 +27,8 @@ from . import JobContext
 from .audio_io import read_wav, to_48k, write_sidecar, write_wav
 
 SPEECH_FAMILIES = ("espeak", "vits")
-MUSIC_FAMILIES = ("procedural", "musicgen")
+MUSIC_FAMILIES = ("procedural", "musicgen", "stable-audio")
+SFX_FAMILIES = ("stable-audio",)
 
 
 def _speed(value: object) -> float:
@@ -123,23 +125,10 @@ def music(job: dict, ctx: JobContext, cache, placement_for) -> dict:
         )
         beats = {"method": "composed (exact)", "bpm": float(job.get("bpm", 100)), "beats": grid}
     else:
-        from . import music_musicgen
         from .beats import track_beats
 
         prompt = check_text(job.get("prompt"), "music prompt", required=True)
-        placement = placement_for(spec)
-        loaded = cache.get(
-            f"musicgen:{spec.source}@{placement.key}",
-            lambda: music_musicgen.load(
-                spec, placement, Path(job["models_folder"]), bool(job.get("allow_online"))
-            ),
-            clock=time.perf_counter,
-        )
-        samples, rate = music_musicgen.generate(loaded, spec, prompt, seconds, seed, ctx)
-        samples = to_48k(samples, rate)
-        peak = float(np.abs(samples).max()) if samples.size else 0.0
-        if peak > 1.0:
-            samples = samples / peak
+        samples = _model_audio(job, spec, prompt, seconds, seed, ctx, cache, placement_for)
         tempo, grid = track_beats(samples, SAMPLE_RATE)
         beats = {"method": "librosa beat_track", "bpm": tempo, "beats": grid}
     duration = len(samples) / SAMPLE_RATE
@@ -147,6 +136,40 @@ def music(job: dict, ctx: JobContext, cache, placement_for) -> dict:
     sidecar = write_sidecar(output, {"duration": duration, "sample_rate": SAMPLE_RATE, **beats})
     ctx.artifact(output, duration=duration)
     return {"output": str(output), "duration": duration, "beats": str(sidecar), "bpm": beats["bpm"]}
+
+
+def sfx(job: dict, ctx: JobContext, cache, placement_for) -> dict:
+    spec = ModelSpec(**job["spec"])
+    if spec.family not in SFX_FAMILIES:
+        raise ModelError(f"No sound-effect backend for family '{spec.family}'.", kind="bad_input")
+    seconds = check_duration(job.get("duration"), "sound effect", MAX_SFX_SECONDS)
+    seed = check_int_range(job.get("seed", 0), "seed", 0, 2**32 - 1)
+    prompt = check_text(job.get("prompt"), "sound prompt", required=True)
+    samples = _model_audio(job, spec, prompt, seconds, seed, ctx, cache, placement_for)
+    output = Path(job["output"])
+    duration = len(samples) / SAMPLE_RATE
+    write_wav(output, samples)
+    ctx.artifact(output, duration=duration)
+    return {"output": str(output), "duration": duration}
+
+
+def _model_audio(job, spec: ModelSpec, prompt: str, seconds: float, seed: int, ctx, cache, placement_for):
+    """48 kHz samples from a music/sound model (MusicGen, Stable Audio), peak-safe."""
+    if spec.family == "musicgen":
+        from . import music_musicgen as backend
+    else:
+        from . import audio_stable as backend
+    placement = placement_for(spec)
+    loaded = cache.get(
+        f"{spec.family}:{spec.source}@{placement.key}",
+        lambda: backend.load(spec, placement, Path(job["models_folder"]), bool(job.get("allow_online"))),
+        clock=time.perf_counter,
+    )
+    samples, rate = backend.generate(loaded, spec, prompt, seconds, seed, ctx)
+    samples = to_48k(samples, rate)
+    samples = samples[: round(seconds * SAMPLE_RATE)]
+    peak = float(np.abs(samples).max()) if samples.size else 0.0
+    return samples / peak if peak > 1.0 else samples
 
 
 class _Quiet:

@@ -1,0 +1,64 @@
+"""Stable Audio Open (diffusers): sound effects and music clips up to its window (47 s released)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...core.models import ModelSpec, hub_cache_dir
+from ...core.validation import BadInput
+from ..devices import Placement, apply_memory_options
+from . import JobCancelled, JobContext
+from .text_to_image import local_weights_folder
+
+
+def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
+    from diffusers import StableAudioPipeline
+
+    folder = local_weights_folder(spec, models_folder, allow_online)
+    pipe = StableAudioPipeline.from_pretrained(
+        str(folder) if folder is not None else spec.source,
+        dtype=placement.torch_dtype(),
+        use_safetensors=True,
+        local_files_only=not allow_online,
+        cache_dir=str(hub_cache_dir(models_folder)),
+    )
+    apply_memory_options(pipe, placement)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def window_seconds(pipe) -> float:
+    return pipe.transformer.config.sample_size * pipe.vae.hop_length / pipe.vae.sampling_rate
+
+
+def generate(pipe, spec: ModelSpec, prompt: str, seconds: float, seed: int, ctx: JobContext):
+    """(samples (frames, channels), rate) for ``seconds`` of sound from ``prompt``."""
+    import torch
+
+    window = window_seconds(pipe)
+    if seconds > window + 1e-9:
+        raise BadInput(f"Model '{spec.id}' makes at most {window:g} s per clip; asked for {seconds:g} s.")
+    steps = int(spec.defaults.get("steps", 100))
+
+    def on_step(step: int, timestep, latents) -> None:
+        # This pipeline has the older per-step callback and no interrupt flag: stop by raising.
+        ctx.progress(step + 1, steps)
+        if ctx.cancelled.is_set():
+            raise JobCancelled
+
+    audio = pipe(
+        prompt,
+        negative_prompt=spec.defaults.get("negative_prompt", "low quality"),
+        audio_end_in_s=seconds,
+        num_inference_steps=steps,
+        guidance_scale=float(spec.defaults.get("guidance", 7.0)),
+        generator=torch.Generator("cpu").manual_seed(seed),
+        callback=on_step,
+        callback_steps=1,
+    ).audios[0]
+    rate = int(pipe.vae.sampling_rate)
+    samples = audio.float().cpu().numpy().T  # (frames, channels)
+    length = round(seconds * rate)
+    return np.pad(samples, ((0, max(0, length - len(samples))), (0, 0)))[:length], rate
