@@ -24,8 +24,8 @@ def to_48k(samples: np.ndarray, rate: int) -> np.ndarray:
     return resample_poly(samples, SAMPLE_RATE // common, int(rate) // common, axis=0).astype(np.float32)
 
 
-def write_wav(path: Path, samples: np.ndarray) -> Path:
-    """48 kHz float samples in -1..1 (frames[, channels]) as 16-bit PCM, atomically."""
+def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
+    """Float samples in -1..1 (frames[, channels]) as 16-bit PCM at ``rate``, atomically."""
     samples = np.asarray(samples, dtype=np.float32)
     channels = 1 if samples.ndim == 1 else samples.shape[1]
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
@@ -34,7 +34,7 @@ def write_wav(path: Path, samples: np.ndarray) -> Path:
         with wave.open(str(temp), "wb") as file:
             file.setnchannels(channels)
             file.setsampwidth(2)
-            file.setframerate(SAMPLE_RATE)
+            file.setframerate(rate)
             file.writeframes(pcm.tobytes())
 
     return write_atomic(path, write)

@@ -60,7 +60,7 @@ def master(job: dict, ctx) -> dict:
     """
     import pyloudnorm
 
-    from .music_procedural import write_wav
+    from .audio_io import write_wav
 
     samples, rate = read_wav(job["path"])
     meter = pyloudnorm.Meter(rate)
