@@ -308,6 +308,16 @@ BUILT_IN_SPECS: tuple[ModelSpec, ...] = (
         license="CC-BY-NC-4.0",
     ),
     ModelSpec(
+        id="coqui-xtts-v2",
+        task=TASK_SPEECH,
+        family="coqui-xtts",
+        # The hub release is model.pth: Storyloom loads it once converted to model.safetensors.
+        source="coqui/XTTS-v2",
+        defaults={"language": "en"},
+        memory_gb=4.0,
+        license="Coqui Public Model License (non-commercial)",
+    ),
+    ModelSpec(
         id="procedural-music",
         task=TASK_MUSIC,
         family="procedural",

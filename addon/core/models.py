@@ -81,7 +81,9 @@ INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableD
 # transformers architectures (config.json "architectures") -> loader family.
 FAMILY_BY_TRANSFORMERS_ARCHITECTURE = {"VitsModel": "vits", "MusicgenForConditionalGeneration": "musicgen"}
 BUNDLED_FAMILIES = frozenset({"espeak", "procedural"})  # ship with Storyloom: no weights to fetch
-AUDIO_FAMILIES = frozenset({"vits", "musicgen", "stable-audio"}) | BUNDLED_FAMILIES
+AUDIO_FAMILIES = (
+    frozenset({"vits", "coqui-vits", "coqui-xtts", "musicgen", "stable-audio"}) | BUNDLED_FAMILIES
+)
 FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet", *AUDIO_FAMILIES})
 TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "controlnet": TASK_CONTROLNET,
@@ -90,6 +92,8 @@ TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "svd": TASK_IMAGE_TO_VIDEO,
     "espeak": TASK_SPEECH,
     "vits": TASK_SPEECH,
+    "coqui-vits": TASK_SPEECH,
+    "coqui-xtts": TASK_SPEECH,
     "procedural": TASK_MUSIC,
     "musicgen": TASK_MUSIC,
     "stable-audio": TASK_AUDIO,
@@ -164,6 +168,11 @@ def _spec_from_diffusers_folder(folder: Path) -> ModelSpec | None:
             return ModelSpec(
                 id=folder.name, task=task, family=family, source=str(folder.resolve()), origin=str(folder)
             )
+    if config.get("model") in ("vits", "xtts") and "audio" in config:  # a Coqui TTS folder
+        family = f"coqui-{config['model']}"
+        return ModelSpec(
+            id=folder.name, task=TASK_SPEECH, family=family, source=str(folder.resolve()), origin=str(folder)
+        )
     if config.get("_class_name") == "ControlNetModel":
         # SDXL ControlNets take SDXL's extra time/size embedding; SD 1.x ones do not.
         base = "sdxl" if config.get("addition_embed_type") == "text_time" else "stable-diffusion"

@@ -50,16 +50,19 @@ def test_a_line_in_the_default_voice_lands_on_dialogue_with_word_timings(edit):
     assert json.loads(strip["storyloom_job"])["model"] == "espeak"
 
 
-def test_character_voices_from_the_table_repeat_with_their_seed(edit):
+@pytest.mark.parametrize("model", ["tiny-vits", "tiny-coqui-vits"])
+def test_character_voices_from_the_table_repeat_with_their_seed(edit, model):
     bpy.ops.storyloom.voice_add(name="Mara")
     mara = edit.storyloom_voices["Mara"]
-    mara.model, mara.seed = "tiny-vits", 9
+    mara.model, mara.seed = model, 9
     assert bpy.ops.storyloom.generate_speech(text="hello there", character="Mara") == {"FINISHED"}
     [strip] = landed(edit, "dialogue")
     wav = check_strip(strip, edit)
     first = wav.read_bytes()
     record = json.loads(strip["storyloom_job"])
-    assert (record["character"], record["model"], record["seed"]) == ("Mara", "tiny-vits", 9)
+    assert (record["character"], record["model"], record["seed"]) == ("Mara", model, 9)
+    timings = json.loads(Path(record["timings"]).read_text())
+    assert [w["text"].lower() for w in timings["words"]] == ["hello", "there"]
     assert bpy.ops.storyloom.generate_speech(text="hello there", character="Mara") == {"FINISHED"}
     assert wav.read_bytes() == first
     # The second take of the same line went above the first: nothing overlaps on one channel.

@@ -227,3 +227,33 @@ def test_stable_audio_sound_effect_is_48k_stereo_repeatable_and_bounded(worker, 
         )
     with pytest.raises(BadInput, match="sound prompt is empty"):
         run(worker, models, "sfx-clip", "tiny-stable-audio", tmp_path / "d.wav", **{**fields, "prompt": ""})
+
+
+def test_coqui_vits_voice_times_words_from_its_own_durations(worker, models, tmp_path):
+    first = run(worker, models, "speech-line", "tiny-coqui-vits", tmp_path / "a.wav", text=LINE, seed=2)
+    run(worker, models, "speech-line", "tiny-coqui-vits", tmp_path / "b.wav", text=LINE, seed=2)
+    assert np.array_equal(read_wav(tmp_path / "a.wav")[0], read_wav(tmp_path / "b.wav")[0])
+    assert wav_info(tmp_path / "a.wav")[0] == 48000
+    assert first["method"] == "model durations (exact)"
+    check_timings(Path(first["timings"]), LINE, first["duration"])
+
+
+def test_cloning_voice_needs_a_usable_reference_clip(worker, models, tmp_path):
+    xtts = {"id": "clone", "task": "text-to-speech", "family": "coqui-xtts", "source": "coqui/XTTS-v2"}
+    job = {
+        "task": "speech-line",
+        "spec": xtts,
+        "text": "hello",
+        "output": str(tmp_path / "x.wav"),
+        "models_folder": str(models),
+        "device": "cpu",
+    }
+    context = JobContext(job_id="a", emit=lambda *a, **k: None)
+    with pytest.raises(BadInput, match="clones a voice: give the character a reference clip"):
+        worker.run_task(job, context)
+    write_wav(tmp_path / "ref.wav", (np.sin(np.arange(48000 * 4) / 7) * 0.3).astype(np.float32))
+    # A usable clip passes the checks and reaches the loader, which says what is missing here.
+    from addon.core.models import ModelError
+
+    with pytest.raises(ModelError, match="coqui/XTTS-v2"):
+        worker.run_task({**job, "reference": str(tmp_path / "ref.wav")}, context)

@@ -159,7 +159,62 @@ def save_tiny_stable_audio(folder: Path) -> None:
     ).save_pretrained(str(folder), safe_serialization=True)
 
 
-BUILDERS = {"vits": save_tiny_vits, "musicgen": save_tiny_musicgen, "stable-audio": save_tiny_stable_audio}
+def save_tiny_coqui_vits(folder: Path) -> None:
+    """A Coqui VITS voice at toy size, saved as config.json + model.safetensors (never a pickle)."""
+    import torch
+    from safetensors.torch import save_model
+    from TTS.tts.configs.shared_configs import CharactersConfig
+    from TTS.tts.configs.vits_config import VitsConfig
+    from TTS.tts.models.vits import Vits, VitsArgs
+
+    characters = CharactersConfig(
+        characters_class="TTS.tts.models.vits.VitsCharacters",
+        pad="<PAD>",
+        eos="<EOS>",
+        bos="<BOS>",
+        blank="<BLNK>",
+        characters="abcdefghijklmnopqrstuvwxyz",
+        punctuations="!'(),-.:;? ",
+        is_unique=True,
+        is_sorted=True,
+    )
+    args = VitsArgs(
+        hidden_channels=16,
+        hidden_channels_ffn_text_encoder=32,
+        num_heads_text_encoder=2,
+        num_layers_text_encoder=2,
+        num_layers_posterior_encoder=2,
+        num_layers_flow=2,
+        upsample_initial_channel_decoder=32,
+        upsample_rates_decoder=[8, 8, 2, 2],
+        upsample_kernel_sizes_decoder=[16, 16, 4, 4],
+        resblock_kernel_sizes_decoder=[3],
+        resblock_dilation_sizes_decoder=[[1, 3, 5]],
+        out_channels=513,
+        use_sdp=False,
+        init_discriminator=False,  # training only: 180 MB of weights inference never uses
+    )
+    config = VitsConfig(
+        model_args=args,
+        characters=characters,
+        use_phonemes=False,
+        text_cleaner="basic_cleaners",
+        add_blank=True,
+    )
+    config.audio.sample_rate = 16000
+    torch.manual_seed(0)
+    model = Vits.init_from_config(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    config.save_json(str(folder / "config.json"))
+    save_model(model, str(folder / "model.safetensors"))
+
+
+BUILDERS = {
+    "vits": save_tiny_vits,
+    "musicgen": save_tiny_musicgen,
+    "stable-audio": save_tiny_stable_audio,
+    "coqui-vits": save_tiny_coqui_vits,
+}
 
 
 def main() -> int:

@@ -26,7 +26,8 @@ from ...core.validation import BadInput, check_int_range, check_text
 from . import JobContext
 from .audio_io import read_wav, to_48k, write_sidecar, write_wav
 
-SPEECH_FAMILIES = ("espeak", "vits")
+SPEECH_FAMILIES = ("espeak", "vits", "coqui-vits", "coqui-xtts")
+CLONING_FAMILIES = ("coqui-xtts",)  # voices made from a reference clip
 MUSIC_FAMILIES = ("procedural", "musicgen", "stable-audio")
 SFX_FAMILIES = ("stable-audio",)
 
@@ -44,25 +45,32 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
     text = check_speech_text(job.get("text"))
     seed = check_int_range(job.get("seed", 0), "seed", 0, 2**32 - 1)
     speed = _speed(job.get("speed", 1.0))
-    if job.get("reference"):
-        check_reference_clip(job["reference"])
-        raise BadInput(f"Voice '{spec.id}' cannot clone a voice from a reference clip: pick a cloning voice.")
+    reference = job.get("reference") or ""
+    if reference:
+        check_reference_clip(reference)
+        if spec.family not in CLONING_FAMILIES:
+            raise BadInput(
+                f"Voice '{spec.id}' cannot clone a voice from a reference clip: pick a cloning voice."
+            )
+    elif spec.family in CLONING_FAMILIES:
+        raise BadInput(
+            f"Voice '{spec.id}' clones a voice: give the character a reference clip (a WAV of 3 s or more)."
+        )
     output = Path(job["output"])
     words = words_of(text)
+    timings = {"method": "energy alignment (see alignment.py)", "words": []}
     if spec.family == "espeak":
         from .speech_espeak import speak
 
         raw = output.with_name(f".{output.stem}.espeak.wav")
+        voice = {
+            "text": text,
+            "output": str(raw),
+            "voice": job.get("voice") or "en",
+            "wpm": round(160 * speed),
+        }
         try:
-            spoken = speak(
-                {
-                    "text": text,
-                    "output": str(raw),
-                    "voice": job.get("voice") or "en",
-                    "wpm": round(160 * speed),
-                },
-                _Quiet(ctx),
-            )
+            spoken = speak(voice, _Quiet(ctx))
             samples, rate = read_wav(raw)
         finally:
             raw.unlink(missing_ok=True)
@@ -72,22 +80,29 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
             "phonemes": spoken["phonemes"],
         }
     else:
-        from . import tts_vits
-
-        placement = placement_for(spec)
-        loaded = cache.get(
-            f"vits:{spec.source}@{placement.key}",
-            lambda: tts_vits.load(spec, placement, Path(job["models_folder"]), bool(job.get("allow_online"))),
-            clock=time.perf_counter,
-        )
+        loaded = _speech_model(job, spec, cache, placement_for)
         try:
-            samples, rate = tts_vits.synthesize(loaded, text, seed, speed)
+            if spec.family == "vits":
+                from . import tts_vits
+
+                samples, rate = tts_vits.synthesize(loaded, text, seed, speed)
+            elif spec.family == "coqui-vits":
+                from . import tts_coqui
+
+                samples, rate, exact = tts_coqui.synthesize_vits(loaded, text, seed, speed)
+                if exact:
+                    timings = {"method": "model durations (exact)", "words": exact}
+            else:
+                from . import tts_coqui
+
+                samples, rate = tts_coqui.synthesize_xtts(
+                    loaded, text, job.get("language", "en"), reference, speed
+                )
         except ValueError:
             raise BadInput(
                 f"Voice '{spec.id}' cannot speak this text: none of its characters are in the voice's "
                 "alphabet (another script?). Pick a voice for that language, or espeak."
             ) from None
-        timings = {"method": "energy alignment (see alignment.py)", "words": []}
     samples = to_48k(samples, rate)
     peak = float(np.abs(samples).max()) if samples.size else 0.0
     if peak > 1.0:
@@ -103,6 +118,19 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
     )
     ctx.artifact(output, duration=duration)
     return {"output": str(output), "duration": duration, "timings": str(sidecar), "method": timings["method"]}
+
+
+def _speech_model(job: dict, spec: ModelSpec, cache, placement_for):
+    if spec.family == "vits":
+        from .tts_vits import load
+    else:
+        from .tts_coqui import load
+    placement = placement_for(spec)
+    return cache.get(
+        f"{spec.family}:{spec.source}@{placement.key}",
+        lambda: load(spec, placement, Path(job["models_folder"]), bool(job.get("allow_online"))),
+        clock=time.perf_counter,
+    )
 
 
 def music(job: dict, ctx: JobContext, cache, placement_for) -> dict:
