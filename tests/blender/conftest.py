@@ -143,7 +143,12 @@ def models_folder(runtime_python, tmp_path_factory) -> Path:
         env=dict(os.environ, HF_HUB_OFFLINE="1"),
     )
     subprocess.run(
-        [runtime_python, str(extension.REPO / "tests/tools/tiny_audio_models.py"), str(folder)],
+        [
+            runtime_python,
+            str(extension.REPO / "tests/tools/tiny_audio_models.py"),
+            str(folder),
+            *("vits", "musicgen", "stable-audio", "coqui-vits"),  # XTTS cloning runs in tests/runtime
+        ],
         check=True,
         capture_output=True,
         env=dict(os.environ, HF_HUB_OFFLINE="1"),

@@ -238,22 +238,18 @@ def test_coqui_vits_voice_times_words_from_its_own_durations(worker, models, tmp
     check_timings(Path(first["timings"]), LINE, first["duration"])
 
 
-def test_cloning_voice_needs_a_usable_reference_clip(worker, models, tmp_path):
-    xtts = {"id": "clone", "task": "text-to-speech", "family": "coqui-xtts", "source": "coqui/XTTS-v2"}
-    job = {
-        "task": "speech-line",
-        "spec": xtts,
-        "text": "hello",
-        "output": str(tmp_path / "x.wav"),
-        "models_folder": str(models),
-        "device": "cpu",
-    }
-    context = JobContext(job_id="a", emit=lambda *a, **k: None)
-    with pytest.raises(BadInput, match="clones a voice: give the character a reference clip"):
-        worker.run_task(job, context)
-    write_wav(tmp_path / "ref.wav", (np.sin(np.arange(48000 * 4) / 7) * 0.3).astype(np.float32))
-    # A usable clip passes the checks and reaches the loader, which says what is missing here.
-    from addon.core.models import ModelError
+def test_cloning_voice_takes_its_voice_from_the_reference_clip(worker, models, tmp_path):
+    def clip(name: str, period: float) -> str:
+        write_wav(tmp_path / name, (np.sin(np.arange(48000 * 4) / period) * 0.3).astype(np.float32))
+        return str(tmp_path / name)
 
-    with pytest.raises(ModelError, match="coqui/XTTS-v2"):
-        worker.run_task({**job, "reference": str(tmp_path / "ref.wav")}, context)
+    low, high = clip("low.wav", 19.0), clip("high.wav", 5.0)
+    fields = {"text": "hello there", "seed": 1}
+    with pytest.raises(BadInput, match="clones a voice: give the character a reference clip"):
+        run(worker, models, "speech-line", "tiny-coqui-xtts", tmp_path / "none.wav", **fields)
+    run(worker, models, "speech-line", "tiny-coqui-xtts", tmp_path / "a.wav", reference=low, **fields)
+    run(worker, models, "speech-line", "tiny-coqui-xtts", tmp_path / "b.wav", reference=low, **fields)
+    run(worker, models, "speech-line", "tiny-coqui-xtts", tmp_path / "c.wav", reference=high, **fields)
+    a, b, c = (read_wav(tmp_path / f"{name}.wav")[0] for name in "abc")
+    assert np.array_equal(a, b)  # same clip, same seed: the same take
+    assert not np.array_equal(a[: min(len(a), len(c))], c[: min(len(a), len(c))])  # the clip shapes the voice

@@ -209,11 +209,57 @@ def save_tiny_coqui_vits(folder: Path) -> None:
     save_model(model, str(folder / "model.safetensors"))
 
 
+def save_tiny_coqui_xtts(folder: Path) -> None:
+    """XTTS-v2's parts at toy size (1-layer GPT, 32 channels) with a character tokenizer.
+
+    The speaker encoder keeps its released shape (it sets the cloned voice's embedding), so this
+    folder is about 90 MB; it exists to run the cloning path end to end.
+    """
+    import torch
+    from safetensors.torch import save_file
+    from tokenizers import Tokenizer, models
+    from TTS.tts.configs.xtts_config import XttsConfig
+    from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
+    from TTS.tts.models.xtts import Xtts, XttsArgs, XttsAudioConfig
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {"[STOP]": 0, "[UNK]": 1, "[SPACE]": 2, "[en]": 3}
+    for character in "abcdefghijklmnopqrstuvwxyz0123456789.,!?'-":
+        vocab.setdefault(character, len(vocab))
+    Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="[UNK]")).save(str(folder / "vocab.json"))
+    args = XttsArgs(
+        gpt_layers=1,
+        gpt_n_model_channels=32,
+        gpt_n_heads=2,
+        gpt_number_text_tokens=len(vocab),
+        gpt_start_text_token=len(vocab) - 1,
+        gpt_stop_text_token=0,
+        gpt_num_audio_tokens=66,
+        gpt_start_audio_token=64,
+        gpt_stop_audio_token=65,
+        gpt_max_audio_tokens=60,
+        gpt_max_text_tokens=50,
+        gpt_max_prompt_tokens=20,
+        decoder_input_dim=32,
+        tokenizer_file=str(folder / "vocab.json"),
+    )
+    config = XttsConfig(model_args=args, audio=XttsAudioConfig())
+    torch.manual_seed(0)
+    model = Xtts.init_from_config(config)
+    model.tokenizer = VoiceBpeTokenizer(vocab_file=str(folder / "vocab.json"))
+    model.init_models()
+    config.save_json(str(folder / "config.json"))
+    # Some buffers share storage (spectrogram windows): save every tensor as its own copy.
+    state = {name: tensor.detach().contiguous().clone() for name, tensor in model.state_dict().items()}
+    save_file(state, str(folder / "model.safetensors"))
+
+
 BUILDERS = {
     "vits": save_tiny_vits,
     "musicgen": save_tiny_musicgen,
     "stable-audio": save_tiny_stable_audio,
     "coqui-vits": save_tiny_coqui_vits,
+    "coqui-xtts": save_tiny_coqui_xtts,
 }
 
 

@@ -13,15 +13,19 @@ from ...core.atomic import write_atomic
 from ...core.audio import SAMPLE_RATE
 
 
-def to_48k(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Resample (polyphase, anti-aliased) float samples (frames[, channels]) to 48 kHz."""
+def to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Resample (polyphase, anti-aliased) float samples (frames[, channels]) to ``target`` Hz."""
     samples = np.asarray(samples, dtype=np.float32)
-    if rate == SAMPLE_RATE:
+    if rate == target:
         return samples
     from scipy.signal import resample_poly
 
-    common = gcd(int(rate), SAMPLE_RATE)
-    return resample_poly(samples, SAMPLE_RATE // common, int(rate) // common, axis=0).astype(np.float32)
+    common = gcd(int(rate), int(target))
+    return resample_poly(samples, int(target) // common, int(rate) // common, axis=0).astype(np.float32)
+
+
+def to_48k(samples: np.ndarray, rate: int) -> np.ndarray:
+    return to_rate(samples, rate, SAMPLE_RATE)
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:

@@ -95,9 +95,8 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
             else:
                 from . import tts_coqui
 
-                samples, rate = tts_coqui.synthesize_xtts(
-                    loaded, text, job.get("language", "en"), reference, speed
-                )
+                language = job.get("language") or spec.defaults.get("language", "en")
+                samples, rate = tts_coqui.synthesize_xtts(loaded, text, language, reference, seed, speed)
         except ValueError:
             raise BadInput(
                 f"Voice '{spec.id}' cannot speak this text: none of its characters are in the voice's "

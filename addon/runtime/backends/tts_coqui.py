@@ -29,15 +29,25 @@ def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_onlin
             f"({folder or spec.source}); convert a released model.pth once (see tts_coqui.py)."
         )
     config = load_config(str(folder / "config.json"))
-    if config.model == "xtts":
-        from TTS.tts.models.xtts import Xtts as model_class
-    elif config.model == "vits":
-        from TTS.tts.models.vits import Vits as model_class
+    state = load_file(str(folder / "model.safetensors"))
+    if config.model == "vits":
+        from TTS.tts.models.vits import Vits
+
+        model = Vits.init_from_config(config)
+        model.load_state_dict(state, strict=True)
+    elif config.model == "xtts":
+        from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
+        from TTS.tts.models.xtts import Xtts
+
+        model = Xtts.init_from_config(config)
+        model.tokenizer = VoiceBpeTokenizer(vocab_file=str(folder / "vocab.json"))
+        model.init_models()
+        model.load_state_dict(state, strict=True)
+        model.gpt.init_gpt_for_inference(kv_cache=model.args.kv_cache)
     else:
         raise ModelError(f"Coqui model type '{config.model}' is not supported (vits, xtts).", "bad_input")
-    model = model_class.init_from_config(config)
-    model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=True)
-    return model.eval().to(placement.device)
+    model.eval()  # Xtts.eval returns None: do not chain it
+    return model.to(placement.device)
 
 
 def _word_spans(text: str) -> list[tuple[int, int]]:
@@ -90,8 +100,37 @@ def synthesize_vits(model, text: str, seed: int, speed: float) -> tuple[np.ndarr
     return waveform, rate, words
 
 
-def synthesize_xtts(model, text: str, language: str, reference: str, speed: float) -> tuple[np.ndarray, int]:
-    """XTTS-v2: the voice is cloned from the reference clip (conditioning latents)."""
-    latent, speaker = model.get_conditioning_latents(audio_path=[reference])
-    out = model.inference(text, language or "en", latent, speaker, speed=speed)
-    return np.asarray(out["wav"], dtype=np.float32), 24_000
+def conditioning(model, reference: str, max_seconds: float = 30.0, rate: int = 22_050):
+    """XTTS's voice latents from a WAV clip, read with Storyloom's own WAV reader.
+
+    Coqui's ``get_conditioning_latents`` loads files through torchaudio, which needs FFmpeg's
+    shared libraries; a WAV needs none of that. Same steps otherwise: the clip at 22.05 kHz
+    (at most 30 s) gives the speaker embedding and the GPT conditioning latents.
+    """
+    import torch
+
+    from .audio_io import read_wav, to_rate
+
+    samples, source_rate = read_wav(Path(reference))
+    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
+    audio = (
+        torch.from_numpy(to_rate(mono, source_rate, rate)[: int(rate * max_seconds)])
+        .unsqueeze(0)
+        .to(model.device)
+    )
+    with torch.inference_mode():
+        speaker = model.get_speaker_embedding(audio, rate)
+        latents = model.get_gpt_cond_latents(audio, rate, length=6, chunk_length=6)
+    return latents, speaker
+
+
+def synthesize_xtts(
+    model, text: str, language: str, reference: str, seed: int, speed: float
+) -> tuple[np.ndarray, int]:
+    """XTTS-v2: the voice is cloned from the reference clip (its conditioning latents)."""
+    import torch
+
+    latents, speaker = conditioning(model, reference)
+    torch.manual_seed(seed)  # XTTS samples its speech tokens
+    out = model.inference(text, language or "en", latents, speaker, speed=speed)
+    return np.asarray(out["wav"], dtype=np.float32), int(model.args.output_sample_rate)
