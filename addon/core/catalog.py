@@ -308,6 +308,15 @@ BUILT_IN_SPECS: tuple[ModelSpec, ...] = (
         license="CC-BY-NC-4.0",
     ),
     ModelSpec(
+        id="speecht5",
+        task=TASK_SPEECH,
+        family="speecht5",
+        source="microsoft/speecht5_tts",
+        defaults={"vocoder": "microsoft/speecht5_hifigan"},
+        memory_gb=1.0,
+        license="MIT",
+    ),
+    ModelSpec(
         id="coqui-xtts-v2",
         task=TASK_SPEECH,
         family="coqui-xtts",

@@ -79,7 +79,11 @@ IMAGE_TO_VIDEO_PIPELINE_CLASSES = frozenset(
 )
 INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableDiffusionXLInpaintPipeline"})
 # transformers architectures (config.json "architectures") -> loader family.
-FAMILY_BY_TRANSFORMERS_ARCHITECTURE = {"VitsModel": "vits", "MusicgenForConditionalGeneration": "musicgen"}
+FAMILY_BY_TRANSFORMERS_ARCHITECTURE = {
+    "VitsModel": "vits",
+    "SpeechT5ForTextToSpeech": "speecht5",
+    "MusicgenForConditionalGeneration": "musicgen",
+}
 BUNDLED_FAMILIES = frozenset({"espeak", "procedural"})  # ship with Storyloom: no weights to fetch
 AUDIO_FAMILIES = (
     frozenset({"vits", "coqui-vits", "coqui-xtts", "musicgen", "stable-audio"}) | BUNDLED_FAMILIES
@@ -92,6 +96,7 @@ TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "svd": TASK_IMAGE_TO_VIDEO,
     "espeak": TASK_SPEECH,
     "vits": TASK_SPEECH,
+    "speecht5": TASK_SPEECH,
     "coqui-vits": TASK_SPEECH,
     "coqui-xtts": TASK_SPEECH,
     "procedural": TASK_MUSIC,

@@ -253,3 +253,18 @@ def test_cloning_voice_takes_its_voice_from_the_reference_clip(worker, models, t
     a, b, c = (read_wav(tmp_path / f"{name}.wav")[0] for name in "abc")
     assert np.array_equal(a, b)  # same clip, same seed: the same take
     assert not np.array_equal(a[: min(len(a), len(c))], c[: min(len(a), len(c))])  # the clip shapes the voice
+
+
+def test_speecht5_voice_is_a_named_speaker(worker, models, tmp_path):
+    fields = {"text": "hello there, quick fox", "seed": 2}
+    result = run(
+        worker, models, "speech-line", "tiny-speecht5", tmp_path / "a.wav", voice="narrator", **fields
+    )
+    run(worker, models, "speech-line", "tiny-speecht5", tmp_path / "b.wav", voice="narrator", **fields)
+    run(worker, models, "speech-line", "tiny-speecht5", tmp_path / "c.wav", voice="guide", **fields)
+    a, b, c = (read_wav(tmp_path / f"{name}.wav")[0] for name in "abc")
+    assert wav_info(tmp_path / "a.wav")[0] == 48000 and len(a) > 0
+    assert np.array_equal(a, b) and not np.array_equal(a[: len(c)], c[: len(a)])
+    check_timings(Path(result["timings"]), fields["text"], result["duration"])
+    with pytest.raises(BadInput, match="no speaker 'ghost'; known: guide, narrator"):
+        run(worker, models, "speech-line", "tiny-speecht5", tmp_path / "d.wav", voice="ghost", **fields)

@@ -254,8 +254,76 @@ def save_tiny_coqui_xtts(folder: Path) -> None:
     save_file(state, str(folder / "model.safetensors"))
 
 
+def save_tiny_speecht5(folder: Path) -> None:
+    """SpeechT5 + HiFi-GAN at toy size, a character SentencePiece model, one named speaker."""
+    import sentencepiece
+    import torch
+    from safetensors.torch import save_file
+    from transformers import (
+        SpeechT5Config,
+        SpeechT5ForTextToSpeech,
+        SpeechT5HifiGan,
+        SpeechT5HifiGanConfig,
+        SpeechT5Tokenizer,
+    )
+
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch) / "corpus.txt"
+        corpus.write_text("\n".join(["the quick brown fox jumps over the lazy dog, hello there."] * 20))
+        sentencepiece.SentencePieceTrainer.train(
+            input=str(corpus),
+            model_prefix=str(Path(scratch) / "spm"),
+            vocab_size=40,
+            model_type="char",
+            character_coverage=1.0,
+            bos_id=0,
+            pad_id=1,
+            eos_id=2,
+            unk_id=3,
+        )
+        tokenizer = SpeechT5Tokenizer(str(Path(scratch) / "spm.model"))
+    config = SpeechT5Config(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        speech_decoder_prenet_units=16,
+        speech_decoder_postnet_units=16,
+        speech_decoder_postnet_layers=2,
+        speaker_embedding_dim=8,
+        num_mel_bins=20,
+        reduction_factor=2,
+        max_speech_positions=400,
+        max_text_positions=100,
+    )
+    vocoder = SpeechT5HifiGanConfig(
+        model_in_dim=20,
+        upsample_initial_channel=16,
+        upsample_rates=[4, 4, 4, 4],
+        upsample_kernel_sizes=[8, 8, 8, 8],
+        resblock_kernel_sizes=[3],
+        resblock_dilation_sizes=[[1, 3, 5]],
+        sampling_rate=16000,
+    )
+    torch.manual_seed(0)
+    SpeechT5ForTextToSpeech(config).save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    hifigan = SpeechT5HifiGan(vocoder)
+    with torch.no_grad():  # HiFi-GAN's tiny init whispers (~1e-10): re-draw so 16-bit PCM hears it
+        for layer in hifigan.modules():
+            if isinstance(layer, torch.nn.Conv1d | torch.nn.ConvTranspose1d):
+                torch.nn.init.normal_(layer.weight, std=0.3)
+    hifigan.save_pretrained(str(folder / "vocoder"))
+    save_file({"narrator": torch.randn(8), "guide": torch.randn(8)}, str(folder / "speakers.safetensors"))
+
+
 BUILDERS = {
     "vits": save_tiny_vits,
+    "speecht5": save_tiny_speecht5,
     "musicgen": save_tiny_musicgen,
     "stable-audio": save_tiny_stable_audio,
     "coqui-vits": save_tiny_coqui_vits,

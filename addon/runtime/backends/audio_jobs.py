@@ -26,7 +26,7 @@ from ...core.validation import BadInput, check_int_range, check_text
 from . import JobContext
 from .audio_io import read_wav, to_48k, write_sidecar, write_wav
 
-SPEECH_FAMILIES = ("espeak", "vits", "coqui-vits", "coqui-xtts")
+SPEECH_FAMILIES = ("espeak", "vits", "speecht5", "coqui-vits", "coqui-xtts")
 CLONING_FAMILIES = ("coqui-xtts",)  # voices made from a reference clip
 MUSIC_FAMILIES = ("procedural", "musicgen", "stable-audio")
 SFX_FAMILIES = ("stable-audio",)
@@ -86,6 +86,11 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
                 from . import tts_vits
 
                 samples, rate = tts_vits.synthesize(loaded, text, seed, speed)
+            elif spec.family == "speecht5":
+                from . import tts_speecht5
+
+                voice = job.get("voice") or spec.defaults.get("voice", "")
+                samples, rate = tts_speecht5.synthesize(loaded, text, voice, seed, speed)
             elif spec.family == "coqui-vits":
                 from . import tts_coqui
 
@@ -97,7 +102,9 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
 
                 language = job.get("language") or spec.defaults.get("language", "en")
                 samples, rate = tts_coqui.synthesize_xtts(loaded, text, language, reference, seed, speed)
-        except ValueError:
+        except BadInput:
+            raise
+        except ValueError:  # the voice's tokenizer kept none of the text
             raise BadInput(
                 f"Voice '{spec.id}' cannot speak this text: none of its characters are in the voice's "
                 "alphabet (another script?). Pick a voice for that language, or espeak."
@@ -122,6 +129,8 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
 def _speech_model(job: dict, spec: ModelSpec, cache, placement_for):
     if spec.family == "vits":
         from .tts_vits import load
+    elif spec.family == "speecht5":
+        from .tts_speecht5 import load
     else:
         from .tts_coqui import load
     placement = placement_for(spec)
