@@ -211,6 +211,18 @@ def speech_seconds(text: str) -> float:
     return words / WORDS_PER_SECOND
 
 
+def shot_holds(lines: list[str], duration: float, warnings: list[str]) -> list[float]:
+    """Seconds each shot holds: its line's speaking time plus lead in/out, spare time shared."""
+    estimates = [LEAD_IN + speech_seconds(line) + LEAD_OUT for line in lines]
+    spare = duration - sum(estimates)
+    if spare < 0:
+        warnings.append(
+            f"The voice-over needs about {sum(estimates):.0f} s, longer than the {duration:g} s asked for; "
+            "the film runs long rather than cutting a line."
+        )
+    return [round(min(600.0, max(0.5, e + max(0.0, spare) * e / sum(estimates))), 3) for e in estimates]
+
+
 def make_plan(brief: object, preset: str | None = None, title: str | None = None) -> dict:
     """Turn a brief into a validated plan. Raises BadInput for an empty or broken brief."""
     warnings: list[str] = []
@@ -229,14 +241,7 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
         "seed": zlib.crc32(text.encode("utf-8")) % 2**31,
     }
 
-    estimates = [LEAD_IN + speech_seconds(line) + LEAD_OUT for line in lines]
-    spare = duration - sum(estimates)
-    if spare < 0:
-        warnings.append(
-            f"The voice-over needs about {sum(estimates):.0f} s, longer than the {duration:g} s asked for; "
-            "the film runs long rather than cutting a line."
-        )
-    holds = [e + max(0.0, spare) * e / sum(estimates) for e in estimates]
+    holds = shot_holds(lines, duration, warnings)
     shots = []
     for index, (line, hold) in enumerate(zip(lines, holds, strict=True)):
         shots.append(
@@ -244,7 +249,7 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
                 "id": f"sh{(index + 1) * 10:03d}",
                 "prompt": f"{line.rstrip('.!?')}, {style['prompt_suffix']}",
                 "camera": _CAMERA_MOVES[index % len(_CAMERA_MOVES)],
-                "duration_hint": round(min(600.0, max(0.5, hold)), 3),
+                "duration_hint": hold,
                 "lines": [{"speaker": narrator["name"], "text": line}],
                 "music_cue": "intro" if index == 0 else "outro" if index == len(lines) - 1 else "build",
                 "sfx": ["whoosh"] if index else [],
