@@ -23,8 +23,11 @@ _SAFE = "[A-Za-z0-9 ,.;:'!?()&-]"  # printable, no quotes or backslashes: nothin
 NAME_PATTERN = "^[A-Z][A-Za-z -]{0,23}$"
 
 
-def _text(longest: int, shortest: int = 1) -> dict:
-    return {"type": "string", "pattern": f"^{_SAFE}{{{shortest},{longest}}}$"}
+def _text(longest: int) -> dict:
+    # A pattern with a bounded count, not maxLength: xgrammar enforces the former while decoding
+    # (and cannot compile a zero minimum, so "no line" is written as a line without words: "-";
+    # counts above about 128 fail to compile in xgrammar 0.2.8, so no string here is longer).
+    return {"type": "string", "pattern": f"^{_SAFE}{{1,{longest}}}$"}
 
 
 DRAFT_SCHEMA: dict = {
@@ -53,9 +56,9 @@ DRAFT_SCHEMA: dict = {
                 "required": ["prompt", "speaker", "line", "camera", "path"],
                 "additionalProperties": False,
                 "properties": {
-                    "prompt": _text(200),
+                    "prompt": _text(120),
                     "speaker": {"type": "string", "pattern": NAME_PATTERN},
-                    "line": _text(240, shortest=0),
+                    "line": _text(120),
                     "camera": {"type": "string", "enum": CAMERAS},
                     "path": {"type": "string", "enum": PATHS},
                 },
@@ -63,6 +66,16 @@ DRAFT_SCHEMA: dict = {
         },
     },
 }
+
+
+def draft_schema(max_shots: int = 12, max_characters: int = 4) -> dict:
+    """The draft schema with tighter list bounds (fewer shots: shorter answers, faster plans)."""
+    import copy
+
+    schema = copy.deepcopy(DRAFT_SCHEMA)
+    schema["properties"]["shots"]["maxItems"] = max(1, min(12, max_shots))
+    schema["properties"]["characters"]["maxItems"] = max(1, min(4, max_characters))
+    return schema
 
 
 def messages(brief: str, available: dict[str, list[str]], style_hint: str = "") -> list[dict]:
@@ -139,9 +152,10 @@ def plan_from_draft(
             )
             shot = {**shot, "speaker": first}
         lines.append(shot)
-    holds = shot_holds([shot["line"] or "..." for shot in lines], base["film"]["target_duration"], warnings)
+    spoken = [shot["line"].strip() if re.search(r"\w", shot["line"]) else "" for shot in lines]
+    holds = shot_holds([line or "..." for line in spoken], base["film"]["target_duration"], warnings)
     shots = []
-    for index, (shot, hold) in enumerate(zip(lines, holds, strict=True)):
+    for index, (shot, line, hold) in enumerate(zip(lines, spoken, holds, strict=True)):
         cast = [
             name for name in characters if name.lower() in shot["prompt"].lower() or name == shot["speaker"]
         ]
@@ -155,9 +169,7 @@ def plan_from_draft(
                 ),
                 "camera": shot["camera"],
                 "duration_hint": hold,
-                "lines": [{"speaker": shot["speaker"], "text": shot["line"].strip()}]
-                if shot["line"].strip()
-                else [],
+                "lines": [{"speaker": shot["speaker"], "text": line}] if line else [],
                 "music_cue": "intro" if index == 0 else "outro" if index == len(lines) - 1 else "build",
                 "sfx": [],
                 "transition": "fade" if index == 0 else "cut",

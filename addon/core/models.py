@@ -21,6 +21,7 @@ from .spec import (  # re-exported: callers import tasks and ModelSpec from here
     TASK_IMAGE_TO_VIDEO,
     TASK_INPAINT,
     TASK_MUSIC,
+    TASK_PLANNER,
     TASK_SPEECH,
     TASK_TEXT_TO_IMAGE,
     TASK_TEXT_TO_VIDEO,
@@ -37,6 +38,7 @@ __all__ = [
     "TASK_IMAGE_TO_VIDEO",
     "TASK_INPAINT",
     "TASK_MUSIC",
+    "TASK_PLANNER",
     "TASK_SPEECH",
     "TASK_TEXT_TO_IMAGE",
     "TASK_TEXT_TO_VIDEO",
@@ -80,6 +82,10 @@ IMAGE_TO_VIDEO_PIPELINE_CLASSES = frozenset(
 INPAINT_PIPELINE_CLASSES = frozenset({"StableDiffusionInpaintPipeline", "StableDiffusionXLInpaintPipeline"})
 # transformers architectures (config.json "architectures") -> loader family.
 FAMILY_BY_TRANSFORMERS_ARCHITECTURE = {
+    "Qwen2ForCausalLM": "causal-lm",
+    "Qwen3ForCausalLM": "causal-lm",
+    "LlamaForCausalLM": "causal-lm",
+    "Phi3ForCausalLM": "causal-lm",
     "VitsModel": "vits",
     "SpeechT5ForTextToSpeech": "speecht5",
     "MusicgenForConditionalGeneration": "musicgen",
@@ -88,7 +94,7 @@ BUNDLED_FAMILIES = frozenset({"espeak", "procedural"})  # ship with Storyloom: n
 AUDIO_FAMILIES = (
     frozenset({"vits", "coqui-vits", "coqui-xtts", "musicgen", "stable-audio"}) | BUNDLED_FAMILIES
 )
-FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet", *AUDIO_FAMILIES})
+FAMILIES = frozenset({*FAMILY_BY_PIPELINE_CLASS.values(), "controlnet", "causal-lm", *AUDIO_FAMILIES})
 TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "controlnet": TASK_CONTROLNET,
     "sd-upscale": TASK_UPSCALE,
@@ -102,6 +108,7 @@ TASK_BY_FAMILY = {family: TASK_TEXT_TO_IMAGE for family in FAMILIES} | {
     "procedural": TASK_MUSIC,
     "musicgen": TASK_MUSIC,
     "stable-audio": TASK_AUDIO,
+    "causal-lm": TASK_PLANNER,
 }
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")

@@ -13,7 +13,10 @@ TASK_TEXT_TO_VIDEO = "text-to-video"
 TASK_IMAGE_TO_VIDEO = "image-to-video"  # needs a first frame (SVD, Wan I2V, CogVideoX I2V)
 TASK_SPEECH = "text-to-speech"
 TASK_MUSIC = "text-to-music"
-TASK_AUDIO = "text-to-audio"  # sound effects and music alike (Stable Audio Open)
+TASK_AUDIO = "text-to-audio"
+TASK_PLANNER = (
+    "planner"  # a chat LLM that writes plan drafts  # sound effects and music alike (Stable Audio Open)
+)
 IMAGE_TASKS = frozenset({TASK_TEXT_TO_IMAGE, TASK_INPAINT})
 VIDEO_TASKS = frozenset({TASK_TEXT_TO_VIDEO, TASK_IMAGE_TO_VIDEO})
 

@@ -163,6 +163,8 @@ class Worker:
             return self._image_sequence(job, context)
         if task == "video":
             return self._video(job, context)
+        if task == "constrained-json":
+            return self._constrained_json(job, context)
         if task in ("speech-line", "music-clip", "sfx-clip"):
             from .backends import audio_jobs
             from .devices import choose_placement
@@ -312,6 +314,32 @@ class Worker:
         context.check_cancelled()
         result = video.generate_video(pipe, spec, params, rules, image, Path(job["output_dir"]), context)
         return {**result, "cache_hit": cache_hit, "device": placement.device}
+
+    def _constrained_json(self, job: dict, context: JobContext) -> dict:
+        """An LLM's answer held to a JSON Schema (the director's plan drafts)."""
+        from .backends import planner_llm
+        from .devices import choose_placement
+
+        spec = ModelSpec(**job["spec"])
+        placement = choose_placement(
+            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
+        )
+        models_folder = Path(job["models_folder"])
+        loaded = self.cache.get(
+            f"llm:{spec.source}@{placement.key}",
+            lambda: planner_llm.load(spec, placement, models_folder, bool(job.get("allow_online", False))),
+            clock=time.perf_counter,
+        )
+        text, stats = planner_llm.constrained_json(
+            loaded,
+            job["messages"],
+            job["schema"],
+            int(job.get("seed", 0)),
+            int(job.get("max_new_tokens", 4096)),
+            float(job.get("time_limit_s", 120.0)),
+            context,
+        )
+        return {"text": text, **stats}
 
     def _controlnet(self, job: dict, spec: ModelSpec, placement, models_folder: Path, allow_online: bool):
         from .backends.text_to_image import load_controlnet

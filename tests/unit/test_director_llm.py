@@ -32,7 +32,13 @@ DRAFT = {
             "camera": "pan-left",
             "path": "image",
         },
-        {"prompt": "Mara lights a lamp", "speaker": "Mara", "line": "", "camera": "static", "path": "previz"},
+        {
+            "prompt": "Mara lights a lamp",
+            "speaker": "Mara",
+            "line": "-",
+            "camera": "static",
+            "path": "previz",
+        },
     ],
 }
 AVAILABLE = {"image": ["sdxl-turbo"], "video": []}
@@ -42,7 +48,7 @@ def test_draft_schema_is_valid_json_schema_and_bounded():
     jsonschema.Draft202012Validator.check_schema(DRAFT_SCHEMA)
     shots = DRAFT_SCHEMA["properties"]["shots"]
     assert shots["maxItems"] == 12
-    assert "{1,200}" in shots["items"]["properties"]["prompt"]["pattern"]
+    assert "{1,120}" in shots["items"]["properties"]["prompt"]["pattern"]
 
 
 def test_a_draft_becomes_a_valid_plan_with_characters_kept_consistent():
