@@ -57,3 +57,37 @@ def save_tiny_llm(folder: Path) -> None:
 if __name__ == "__main__":
     save_tiny_llm(Path(sys.argv[1]))
     print(sys.argv[1])
+
+
+def save_memorising_llm(folder: Path, answer: str, prompts: list[list[dict]], steps: int = 150) -> None:
+    """A tiny chat LLM trained (seconds, on the CPU) to give ``answer`` to any of ``prompts``.
+
+    A random-weight model cannot write JSON unconstrained; this one has learned one valid draft,
+    so a server that does not constrain decoding still returns a real, parseable answer.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    save_tiny_llm(folder)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModelForCausalLM.from_pretrained(str(folder))
+    examples = []
+    for chat in prompts:
+        prompt = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        ids = tokenizer(prompt + answer + "<|im_end|>", return_tensors="pt")["input_ids"][0]
+        start = len(tokenizer(prompt)["input_ids"])
+        labels = ids.clone()
+        labels[:start] = -100  # learn the answer, not the prompt
+        examples.append((ids, labels))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    torch.manual_seed(0)
+    for step in range(steps):
+        ids, labels = examples[step % len(examples)]
+        loss = model(input_ids=ids.unsqueeze(0), labels=labels.unsqueeze(0)).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.eval()
+    model.generation_config.do_sample = False
+    model.save_pretrained(str(folder))

@@ -115,3 +115,34 @@ def test_notes_it_cannot_apply_say_so(note, message):
     plan = plan_from_draft("A quiet 20 second film about a harbour.", DRAFT, AVAILABLE)
     with pytest.raises(RevisionError, match=message):
         revise(plan, note)
+
+
+def test_a_remote_planner_server_is_refused_before_any_socket_opens(monkeypatch):
+    import socket
+
+    from addon.core.draft import draft_schema
+    from addon.core.llm_server import check_endpoint, draft_from_server
+    from addon.core.validation import BadInput
+
+    opened = []
+
+    class NoSocket(socket.socket):
+        def __init__(self, *args, **kwargs):
+            opened.append(args)
+            raise AssertionError("a socket was opened")
+
+    monkeypatch.setattr(socket, "socket", NoSocket)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: opened.append(a))
+    chat = messages("A film.", {"image": [], "video": []})
+    for url in ("http://10.1.2.3:8000", "https://api.example.com/v1", "http://planner.lan:11434"):
+        with pytest.raises(BadInput, match="not on this machine and online access is off"):
+            draft_from_server(url, "m", chat, draft_schema(), online_access=False)
+    assert opened == []
+    assert check_endpoint("http://127.0.0.1:11434", False) == "http://127.0.0.1:11434/v1/chat/completions"
+    assert check_endpoint("http://[::1]:8000/v1", False) == "http://[::1]:8000/v1/chat/completions"
+    assert check_endpoint("http://localhost:1234/v1/chat/completions", False).endswith(
+        ":1234/v1/chat/completions"
+    )
+    assert check_endpoint("https://api.example.com", True) == "https://api.example.com/v1/chat/completions"
+    with pytest.raises(BadInput, match="not an http"):
+        check_endpoint("file:///etc/passwd", True)
