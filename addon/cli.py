@@ -84,12 +84,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="paint shots with this text-to-image model (e.g. sdxl-turbo) instead of storyboards",
     )
     film.add_argument(
+        "--planner",
+        metavar="KIND",
+        default="rules",
+        help="who plans: rules, local:MODEL_ID (an LLM in the worker) or server:URL#MODEL (OpenAI API)",
+    )
+    film.add_argument(
         "--video-model",
         metavar="ID",
         default="",
         help="make moving shots with this text-to-video model (e.g. ltx-video) when its weights are here",
     )
     return parser
+
+
+def _planner_choice(text: str):
+    """``rules``, ``local:MODEL`` or ``server:URL#MODEL`` as a PlannerChoice."""
+    from .blender.planning import PlannerChoice
+
+    kind, _, rest = text.partition(":")
+    if kind == "server":
+        url, _, model = rest.partition("#")
+        return PlannerChoice("server", model, url)
+    return PlannerChoice(kind, rest, "")
 
 
 def _run_film(args: argparse.Namespace) -> int:
@@ -129,7 +146,11 @@ def _run_film(args: argparse.Namespace) -> int:
     )
     try:
         build = film_run.start_build(
-            bpy.context.scene, request, image_model=args.image_model, video_model=args.video_model
+            bpy.context.scene,
+            request,
+            image_model=args.image_model,
+            video_model=args.video_model,
+            planner=_planner_choice(args.planner),
         )
         report = film.run_to_end(build, lambda stage, f: print(f"[storyloom] {f:4.0%} {stage}", flush=True))
     except (*USER_ERRORS, RuntimeError) as error:

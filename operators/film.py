@@ -10,6 +10,7 @@ from bpy.props import BoolProperty, EnumProperty, StringProperty
 from ..addon.blender import film, project
 from ..addon.blender.errors import USER_ERRORS
 from ..addon.blender.film_run import save_plan_beside_blend, start_build
+from ..addon.blender.planning import PlannerChoice
 from ..addon.core import plan as plan_io
 from ..addon.core.presets import PRESETS
 
@@ -40,6 +41,18 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
         name="Image Model",
         description="Paint the shots with this text-to-image model (e.g. sdxl-turbo). Empty: storyboards",
     )
+    planner: EnumProperty(
+        name="Director",
+        items=(
+            ("rules", "Rules", "The rule-based director (instant, no model)"),
+            ("local", "Local LLM", "A chat model in the worker, held to the plan schema"),
+            ("server", "LLM Server", "An OpenAI-compatible server (Ollama, llama.cpp, vLLM...)"),
+        ),
+    )
+    planner_model: StringProperty(
+        name="Planner Model", description="Planner model id, or the server's model name"
+    )
+    planner_url: StringProperty(name="Server URL", default="http://127.0.0.1:11434")
     video_model: StringProperty(
         name="Video Model",
         description="Moving shots from this text-to-video model when its weights are here (else previz)",
@@ -66,8 +79,13 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         try:
+            planner = PlannerChoice(self.planner, self.planner_model, self.planner_url)
             self._build = start_build(
-                context.scene, self._request(), image_model=self.image_model, video_model=self.video_model
+                context.scene,
+                self._request(),
+                image_model=self.image_model,
+                video_model=self.video_model,
+                planner=planner,
             )
             self._steps = self._build.steps()
         except USER_ERRORS as error:

@@ -23,12 +23,14 @@ from ..core.atomic import write_atomic
 from ..core.keys import artifact_key, slug
 from ..core.models import TASK_TEXT_TO_IMAGE, ModelSpec, weights_present
 from ..core.paths import StoryloomPathError, contained_path
+from ..core.plan import shot_seed
 from ..core.presets import get_preset
 from ..core.sync import SyncSettings, duck_keyframes, time_shots
-from ..core.validation import MAX_PROMPT_CHARS, MAX_SEED, BadInput, check_image_params
+from ..core.validation import MAX_PROMPT_CHARS, BadInput, check_image_params
 from ..core.video import VideoRules, check_video_params, retime
 from ..runtime.tracker import JobTracker
-from . import delivery, look, timeline
+from . import delivery, look, planning, timeline
+from .planning import PlannerChoice
 
 BACKENDS = {
     "director": "rules (offline)",
@@ -59,6 +61,7 @@ class FilmRequest:
     image_model: ModelSpec | None = None
     # A text-to-video model spec for moving shots, used when its weights are here (else previz).
     video_model: ModelSpec | None = None
+    planner: PlannerChoice = field(default_factory=PlannerChoice)
     models_folder: Path | None = None
     allow_online: bool = False
     device: str = "auto"
@@ -225,13 +228,12 @@ class FilmBuild:
         long_side = max(defaults["width"], defaults["height"])
         scale = long_side / max(film["width"], film["height"])
         width, height = (max(64, round(side * scale / 8) * 8) for side in (film["width"], film["height"]))
-        seed = plan["characters"][0]["seed"]
         jobs = []
         for index, (shot, path) in enumerate(zip(plan["shots"], outputs, strict=True)):
             params = check_image_params(
                 prompt=shot["prompt"][:MAX_PROMPT_CHARS],
                 negative_prompt="text, watermark, blurry",
-                seed=(seed + index) % MAX_SEED,
+                seed=shot_seed(plan, index),
                 width=width,
                 height=height,
                 steps=defaults["steps"],
@@ -256,7 +258,6 @@ class FilmBuild:
         spec = self.video_model
         rules = VideoRules.from_defaults(spec.defaults)
         defaults = {"steps": 30, "guidance": 5.0, **spec.defaults}
-        seed = plan["characters"][0]["seed"]
         jobs = []
         for index, (shot, folder) in enumerate(zip(plan["shots"], folders, strict=True)):
             params = check_video_params(
@@ -264,7 +265,7 @@ class FilmBuild:
                 rules,
                 prompt=shot["prompt"][:MAX_PROMPT_CHARS],
                 negative_prompt="text, watermark, blurry",
-                seed=(seed + index) % MAX_SEED,
+                seed=shot_seed(plan, index),
                 width=defaults["width"],
                 height=defaults["height"],
                 frames=defaults["frames"],
@@ -293,11 +294,45 @@ class FilmBuild:
         indices += [indices[-1]] * max(0, length - len(indices))
         return [folder / result["frames"][index] for index in indices[:length]]
 
+    def _plan(self) -> Iterator[tuple[str, float]]:
+        """The plan from the chosen director (a generator: a local LLM runs in the worker)."""
+        request, report = self.request, self.report
+        choice = request.planner
+        if choice.kind == "rules":
+            report.backends["director"] = "rules"
+            return director.make_plan(request.brief, preset=request.preset, title=request.title)
+        warnings: list[str] = []
+        options = {
+            "models_folder": str(request.models_folder),
+            "allow_online": request.allow_online,
+            "device": request.device,
+            "memory_mode": request.memory_mode,
+        }
+        folder = request.models_folder or Path()
+        for plan in planning.plan_steps(
+            choice, request.brief, request.preset, folder, lambda: self.client, options, warnings
+        ):
+            if plan is None:
+                if self.cancelled:
+                    return None
+                yield "plan", 0.02
+                time.sleep(0.005)
+                continue
+            report.warnings.extend(warnings)
+            who = choice.model if choice.kind == "local" else f"{choice.model} at {choice.url}"
+            report.backends["director"] = "rules (fallback)" if warnings else f"{choice.kind} LLM {who}"
+            if request.title:
+                plan["film"]["title"] = request.title[:120]
+            return plan
+        return None
+
     # -- the build --------------------------------------------------------------------------
     def steps(self) -> Iterator[tuple[str, float]]:
         request, report = self.request, self.report
         started = time.perf_counter()
-        plan = director.make_plan(request.brief, preset=request.preset, title=request.title)
+        plan = yield from self._plan()
+        if plan is None:
+            return
         if request.look:
             plan["style"]["grade"] = request.look
         preset = get_preset(plan["film"]["preset"])
@@ -402,6 +437,9 @@ class FilmBuild:
                 "voice_end": t.voice_end,
                 "camera": shot["camera"],
                 "line": media_item.subtitle,
+                "prompt": shot["prompt"],
+                "seed": shot_seed(plan, index),
+                "path": shot.get("path", "previz"),
             }
             for shot, t, media_item in zip(plan["shots"], timings, media, strict=True)
         ]

@@ -7,14 +7,21 @@ from pathlib import Path
 import bpy
 
 from ..core import plan as plan_io
+from ..core.llm_server import check_endpoint
 from ..core.models import TASK_TEXT_TO_IMAGE, TASK_TEXT_TO_VIDEO, ModelError, get_spec, load_registry
 from ..core.runtime_probe import check_runtime_python
+from ..core.validation import BadInput
 from ..prefs import get_preferences
 from . import film, project, worker_session
+from .planning import PLANNERS, PlannerChoice
 
 
 def start_build(
-    scene: bpy.types.Scene, request: film.FilmRequest, image_model: str = "", video_model: str = ""
+    scene: bpy.types.Scene,
+    request: film.FilmRequest,
+    image_model: str = "",
+    video_model: str = "",
+    planner: PlannerChoice | None = None,
 ) -> film.FilmBuild:
     """Everything that can be refused early is refused here, before any work starts.
 
@@ -24,7 +31,13 @@ def start_build(
     this machine, otherwise the build falls back to previz and says so in the report.
     """
     check_runtime_python(project.runtime_python())
-    if image_model or video_model:
+    if planner is not None:
+        if planner.kind not in PLANNERS:
+            raise BadInput(f"Unknown planner {planner.kind!r}; known: {', '.join(PLANNERS)}.")
+        if planner.kind == "server":
+            check_endpoint(planner.url, bool(bpy.app.online_access))  # refuse before any work
+        request.planner = planner
+    if image_model or video_model or request.planner.kind != "rules":
         prefs = get_preferences()
         request.models_folder = project.models_folder()
         registry = load_registry(request.models_folder)

@@ -142,6 +142,18 @@ def validate(plan: dict) -> dict:
     return plan
 
 
+def shot_seed(plan: dict, index: int) -> int:
+    """The seed a shot is generated with: its first character's, so a character looks the same
+    in every shot it is in; shots without one step from the first character's seed."""
+    shot = plan["shots"][index]
+    seeds = {c["name"]: c.get("seed", 0) for c in plan["characters"]}
+    for name in shot.get("characters", []):
+        if name in seeds:
+            return seeds[name] % 2**32
+    first = plan["characters"][0].get("seed", 0) if plan["characters"] else 0
+    return (first + index) % 2**32
+
+
 def to_json(plan: dict) -> str:
     return json.dumps(validate(plan), indent=2, ensure_ascii=False) + "\n"
 

@@ -149,7 +149,10 @@ class Worker:
                     message += " Try memory mode 'low', a smaller size, or a smaller model."
                 self.emit("failed", job_id, error_kind=kind, message=message)
             else:
-                self.emit("done", job_id, seconds=round(time.perf_counter() - started, 4), **(result or {}))
+                # The job's own time wins over any "seconds" a backend reports in its result.
+                self.emit(
+                    "done", job_id, **{**(result or {}), "seconds": round(time.perf_counter() - started, 4)}
+                )
             finally:
                 with self._state_lock:
                     self._running = None

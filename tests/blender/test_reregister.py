@@ -73,6 +73,8 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "generate_sfx",
         "voice_add",
         "voice_remove",
+        "revise_plan",
+        "undo_revision",
     }
     assert {"SEQUENCER_PT_storyloom_film", "NODE_PT_storyloom_image"} <= enabled["classes"]
     assert enabled["properties"] == {

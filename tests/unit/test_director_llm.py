@@ -146,3 +146,12 @@ def test_a_remote_planner_server_is_refused_before_any_socket_opens(monkeypatch)
     assert check_endpoint("https://api.example.com", True) == "https://api.example.com/v1/chat/completions"
     with pytest.raises(BadInput, match="not an http"):
         check_endpoint("file:///etc/passwd", True)
+
+
+def test_a_character_keeps_its_seed_in_every_shot_it_is_in():
+    from addon.core.plan import shot_seed
+
+    plan = plan_from_draft("A quiet 20 second film about a harbour.", DRAFT, AVAILABLE)
+    mara = character_seed("Mara")
+    seeds = [shot_seed(plan, index) for index in range(len(plan["shots"]))]
+    assert seeds == [mara, mara, mara]  # Mara is in all three shots (named or speaking)

@@ -79,7 +79,7 @@ def constrained_json(
     new_tokens = output[0, prompt_length:]
     text = tokenizer.decode(new_tokens, skip_special_tokens=True)
     seconds = time.perf_counter() - started
-    stats = {"tokens": int(new_tokens.shape[-1]), "seconds": round(seconds, 3)}
+    stats = {"tokens": int(new_tokens.shape[-1]), "generation_seconds": round(seconds, 3)}
     try:
         json.loads(text)
     except json.JSONDecodeError:
