@@ -148,6 +148,32 @@ class STORYLOOM_PG_voice(bpy.types.PropertyGroup):
     seed: IntProperty(name="Seed", default=0, soft_min=0, description="Same seed, same take")
 
 
+def _shot_edited(self, context):
+    from .blender.shot_list import shot_edited
+
+    shot_edited(self, context)
+
+
+CAMERA_ITEMS = tuple(
+    (move, move.replace("-", " ").title(), "")
+    for move in ("static", "push-in", "pull-out", "pan-left", "pan-right", "tilt-up", "tilt-down")
+)
+
+
+class STORYLOOM_PG_shot(bpy.types.PropertyGroup):
+    """One shot of the scene's plan, editable in the Sequencer's shot list."""
+
+    shot_id: StringProperty(name="Shot")
+    prompt: StringProperty(name="Prompt", update=_shot_edited)
+    duration: FloatProperty(name="Duration", min=0.5, max=600.0, subtype="TIME_ABSOLUTE", update=_shot_edited)
+    line: StringProperty(name="Line", update=_shot_edited)
+    camera: EnumProperty(name="Camera", items=CAMERA_ITEMS, update=_shot_edited)
+    status: EnumProperty(
+        name="Status",
+        items=(("PLANNED", "Planned", "As planned"), ("DIRTY", "To Regenerate", "Changed since it was made")),
+    )
+
+
 def _preset_items(self, context):
     from .core.presets import PRESETS
 
@@ -166,9 +192,22 @@ class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
         items=(("AUTO", "From the Brief", ""), ("neutral", "Neutral", ""), ("cinematic", "Cinematic", "")),
     )
     output: StringProperty(name="Output", subtype="FILE_PATH", default="//storyloom/film.mp4")
+    planner: EnumProperty(
+        name="Director",
+        items=(
+            ("rules", "Rules", "The rule-based director (instant, no model)"),
+            ("local", "Local LLM", "A chat model in the worker, held to the plan schema"),
+            ("server", "LLM Server", "An OpenAI-compatible server (Ollama, llama.cpp, vLLM...)"),
+        ),
+    )
+    planner_model: StringProperty(name="Planner Model", description="Planner model id, or the server's model")
+    planner_url: StringProperty(name="Server URL", default="http://127.0.0.1:11434")
+    revise_note: StringProperty(
+        name="Note", description="A revision in words: 'make shot 3 darker and shorter'"
+    )
 
 
-classes = (STORYLOOM_PG_image_settings, STORYLOOM_PG_film_settings, STORYLOOM_PG_voice)
+classes = (STORYLOOM_PG_image_settings, STORYLOOM_PG_film_settings, STORYLOOM_PG_voice, STORYLOOM_PG_shot)
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)
 
 
@@ -178,6 +217,8 @@ def register() -> None:
     bpy.types.Scene.storyloom_film = PointerProperty(type=STORYLOOM_PG_film_settings)
     bpy.types.Scene.storyloom_voices = bpy.props.CollectionProperty(type=STORYLOOM_PG_voice)
     bpy.types.Scene.storyloom_voice_index = IntProperty(name="Active Voice", default=0)
+    bpy.types.Scene.storyloom_shots = bpy.props.CollectionProperty(type=STORYLOOM_PG_shot)
+    bpy.types.Scene.storyloom_shot_index = IntProperty(name="Active Shot", default=0)
     bpy.types.WindowManager.storyloom_doctor_report = StringProperty(
         name="Doctor Report",
         description="Output of the last Storyloom doctor run",
@@ -187,6 +228,8 @@ def register() -> None:
 
 def unregister() -> None:
     del bpy.types.WindowManager.storyloom_doctor_report
+    del bpy.types.Scene.storyloom_shot_index
+    del bpy.types.Scene.storyloom_shots
     del bpy.types.Scene.storyloom_voice_index
     del bpy.types.Scene.storyloom_voices
     del bpy.types.Scene.storyloom_film

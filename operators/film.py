@@ -7,7 +7,7 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
 
-from ..addon.blender import film, project
+from ..addon.blender import film, project, shot_list
 from ..addon.blender.errors import USER_ERRORS
 from ..addon.blender.film_run import save_plan_beside_blend, start_build
 from ..addon.blender.planning import PlannerChoice
@@ -185,6 +185,8 @@ class STORYLOOM_OT_import_plan(bpy.types.Operator):
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         context.scene["storyloom_plan"] = plan_io.to_json(plan)
+        context.scene["storyloom_dirty_shots"] = "[]"
+        shot_list.load_shots(context.scene)
         self.report({"INFO"}, f"Plan '{plan['film']['title']}' with {len(plan['shots'])} shots imported")
         return {"FINISHED"}
 

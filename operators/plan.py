@@ -7,6 +7,7 @@ import json
 import bpy
 from bpy.props import StringProperty
 
+from ..addon.blender import shot_list
 from ..addon.core import plan as plan_io
 from ..addon.core.revise import diff, dirty_shots, revise
 
@@ -56,6 +57,7 @@ class STORYLOOM_OT_revise_plan(bpy.types.Operator):
         scene[PREVIOUS_KEY] = plan_io.to_json(old)
         scene["storyloom_plan"] = plan_io.to_json(new)
         scene[DIRTY_KEY] = json.dumps(dirty)
+        shot_list.load_shots(scene)
         for line in diff(old, new)[:12]:
             self.report({"INFO"}, line[:200])
         self.report(
@@ -80,6 +82,7 @@ class STORYLOOM_OT_undo_revision(bpy.types.Operator):
         scene["storyloom_plan"] = previous
         del scene[PREVIOUS_KEY]
         scene[DIRTY_KEY] = "[]"
+        shot_list.load_shots(scene)
         self.report({"INFO"}, "The plan is back as it was before the revision.")
         return {"FINISHED"}
 

@@ -7,6 +7,14 @@ import json
 import bpy
 
 
+class SEQUENCER_UL_storyloom_shots(bpy.types.UIList):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):
+        row = layout.row(align=True)
+        row.label(text=item.shot_id, icon="ERROR" if item.status == "DIRTY" else "SEQUENCE")
+        row.prop(item, "prompt", text="", emboss=False)
+        row.label(text=f"{item.duration:.1f} s")
+
+
 class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
     bl_label = "Storyloom Film"
     bl_space_type = "SEQUENCE_EDITOR"
@@ -15,29 +23,45 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        settings = context.scene.storyloom_film
+        scene = context.scene
+        settings = scene.storyloom_film
         layout.prop(settings, "brief", text="")
-        layout.prop(settings, "preset")
-        layout.prop(settings, "look")
-        layout.prop(settings, "output")
+        for name in ("preset", "look", "output", "planner"):
+            layout.prop(settings, name)
+        if settings.planner != "rules":
+            layout.prop(settings, "planner_model")
+        if settings.planner == "server":
+            layout.prop(settings, "planner_url")
         operator = layout.operator("storyloom.build_film", icon="SEQUENCE")
-        operator.brief, operator.preset, operator.look, operator.output = (
-            settings.brief,
-            settings.preset,
-            settings.look,
-            settings.output,
+        for name in ("brief", "preset", "look", "output", "planner", "planner_model", "planner_url"):
+            setattr(operator, name, getattr(settings, name))
+        plan_text = scene.get("storyloom_plan")
+        if not plan_text:
+            return
+        plan = json.loads(plan_text)
+        layout.label(text=f"{plan['film']['title']}: {len(plan['shots'])} shots", icon="TEXT")
+        layout.template_list(
+            "SEQUENCER_UL_storyloom_shots",
+            "",
+            scene,
+            "storyloom_shots",
+            scene,
+            "storyloom_shot_index",
+            rows=4,
         )
-        plan_text = context.scene.get("storyloom_plan")
-        if plan_text:
-            plan = json.loads(plan_text)
+        if scene.storyloom_shots:
+            shot = scene.storyloom_shots[min(scene.storyloom_shot_index, len(scene.storyloom_shots) - 1)]
             box = layout.box()
-            box.label(text=f"{plan['film']['title']}: {len(plan['shots'])} shots", icon="TEXT")
-            for shot in plan["shots"]:
-                line = shot["lines"][0]["text"][:40] if shot["lines"] else ""
-                box.label(text=f"{shot['id']}  {shot['camera']}  {line}")
-            row = layout.row(align=True)
-            row.operator("storyloom.export_plan", icon="EXPORT")
-            row.operator("storyloom.import_plan", icon="IMPORT")
+            box.use_property_split = True
+            for name in ("prompt", "line", "duration", "camera"):
+                box.prop(shot, name)
+        row = layout.row(align=True)
+        row.prop(settings, "revise_note", text="")
+        row.operator("storyloom.revise_plan", text="", icon="GREASEPENCIL").note = settings.revise_note
+        row.operator("storyloom.undo_revision", text="", icon="LOOP_BACK")
+        row = layout.row(align=True)
+        row.operator("storyloom.export_plan", icon="EXPORT")
+        row.operator("storyloom.import_plan", icon="IMPORT")
 
 
 class SEQUENCER_PT_storyloom_video(bpy.types.Panel):
@@ -104,6 +128,7 @@ class SEQUENCER_PT_storyloom_audio(bpy.types.Panel):
 
 
 classes = (
+    SEQUENCER_UL_storyloom_shots,
     SEQUENCER_PT_storyloom_film,
     SEQUENCER_PT_storyloom_video,
     SEQUENCER_UL_storyloom_voices,

@@ -29,7 +29,7 @@ from ..core.sync import SyncSettings, duck_keyframes, time_shots
 from ..core.validation import MAX_PROMPT_CHARS, BadInput, check_image_params
 from ..core.video import VideoRules, check_video_params, retime
 from ..runtime.tracker import JobTracker
-from . import delivery, look, planning, timeline
+from . import delivery, look, planning, shot_list, timeline
 from .planning import PlannerChoice
 
 BACKENDS = {
@@ -343,6 +343,8 @@ class FilmBuild:
         folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}-{artifact_key(plan)}")
         folder.mkdir(parents=True, exist_ok=True)
         self.scene["storyloom_plan"] = plan_io.to_json(plan)
+        self.scene["storyloom_dirty_shots"] = "[]"  # a fresh build makes every shot
+        shot_list.load_shots(self.scene)
         report.files.append(str(plan_io.save(plan, folder / "plan.json")))
         self._timed("plan", started)
         yield "plan", 0.05

@@ -70,3 +70,18 @@ def test_a_revision_marks_only_its_shot_and_can_be_undone(fresh):
     assert json.loads(scene["storyloom_plan"]) == before
     with pytest.raises(RuntimeError, match="Nothing to change"):
         bpy.ops.storyloom.revise_plan(note="make it pop")
+
+
+def test_the_shot_list_edits_the_plan_and_marks_the_shot(fresh):
+    build(fresh, SHORT, "list.mp4")
+    scene = bpy.context.scene
+    plan = json.loads(scene["storyloom_plan"])
+    assert [item.shot_id for item in scene.storyloom_shots] == [shot["id"] for shot in plan["shots"]]
+    first = scene.storyloom_shots[0]
+    first.prompt = "a lighthouse beam sweeping fog"
+    first.duration = 4.0
+    edited = json.loads(scene["storyloom_plan"])
+    assert edited["shots"][0]["prompt"] == "a lighthouse beam sweeping fog"
+    assert edited["shots"][0]["duration_hint"] == 4.0
+    assert json.loads(scene["storyloom_dirty_shots"]) == [first.shot_id]
+    assert first.status == "DIRTY" and all(item.status == "PLANNED" for item in scene.storyloom_shots[1:])

@@ -83,6 +83,8 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "Scene.storyloom_film",
         "Scene.storyloom_voices",
         "Scene.storyloom_voice_index",
+        "Scene.storyloom_shots",
+        "Scene.storyloom_shot_index",
     }
     assert ("load_post", "forget_doctor_report") in enabled["handlers"]
     assert enabled["cli_command"] == {"storyloom"}
