@@ -9,6 +9,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
+from .blender.planning import PLANNER_ITEMS
 from .core.models import IMAGE_TASKS, TASK_CONTROLNET, TASK_SPEECH, load_registry
 
 
@@ -192,14 +193,7 @@ class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
         items=(("AUTO", "From the Brief", ""), ("neutral", "Neutral", ""), ("cinematic", "Cinematic", "")),
     )
     output: StringProperty(name="Output", subtype="FILE_PATH", default="//storyloom/film.mp4")
-    planner: EnumProperty(
-        name="Director",
-        items=(
-            ("rules", "Rules", "The rule-based director (instant, no model)"),
-            ("local", "Local LLM", "A chat model in the worker, held to the plan schema"),
-            ("server", "LLM Server", "An OpenAI-compatible server (Ollama, llama.cpp, vLLM...)"),
-        ),
-    )
+    planner: EnumProperty(name="Director", items=PLANNER_ITEMS)
     planner_model: StringProperty(name="Planner Model", description="Planner model id, or the server's model")
     planner_url: StringProperty(name="Server URL", default="http://127.0.0.1:11434")
     revise_note: StringProperty(

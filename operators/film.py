@@ -10,7 +10,7 @@ from bpy.props import BoolProperty, EnumProperty, StringProperty
 from ..addon.blender import film, project, shot_list
 from ..addon.blender.errors import USER_ERRORS
 from ..addon.blender.film_run import save_plan_beside_blend, start_build
-from ..addon.blender.planning import PlannerChoice
+from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice
 from ..addon.core import plan as plan_io
 from ..addon.core.presets import PRESETS
 
@@ -41,14 +41,7 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
         name="Image Model",
         description="Paint the shots with this text-to-image model (e.g. sdxl-turbo). Empty: storyboards",
     )
-    planner: EnumProperty(
-        name="Director",
-        items=(
-            ("rules", "Rules", "The rule-based director (instant, no model)"),
-            ("local", "Local LLM", "A chat model in the worker, held to the plan schema"),
-            ("server", "LLM Server", "An OpenAI-compatible server (Ollama, llama.cpp, vLLM...)"),
-        ),
-    )
+    planner: EnumProperty(name="Director", items=PLANNER_ITEMS)
     planner_model: StringProperty(
         name="Planner Model", description="Planner model id, or the server's model name"
     )

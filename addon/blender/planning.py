@@ -28,6 +28,11 @@ from ..core.plan import PlanError
 from ..runtime.tracker import JobTracker
 
 PLANNERS = ("rules", "local", "server")
+PLANNER_ITEMS = (
+    ("rules", "Rules", "The rule-based director (instant, no model)"),
+    ("local", "Local LLM", "A chat model in the worker, held to the plan schema"),
+    ("server", "LLM Server", "An OpenAI-compatible server (Ollama, llama.cpp, vLLM...)"),
+)
 MAX_NEW_TOKENS = 3000
 TIME_LIMIT_S = 120.0
 
