@@ -42,6 +42,10 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
         description="Paint the shots with this text-to-image model (e.g. sdxl-turbo). Empty: storyboards",
     )
     planner: EnumProperty(name="Director", items=PLANNER_ITEMS)
+    from_scene_plan: BoolProperty(
+        name="From the Scene's Plan",
+        description="Rebuild the scene's (edited or revised) plan: only changed shots are generated again",
+    )
     planner_model: StringProperty(
         name="Planner Model", description="Planner model id, or the server's model name"
     )
@@ -62,8 +66,15 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
                 output.parent.mkdir(parents=True, exist_ok=True)
         if preset and output.suffix != PRESETS[preset].extension:
             output = output.with_suffix(PRESETS[preset].extension)
+        scene_plan = None
+        if self.from_scene_plan:
+            text = bpy.context.scene.get("storyloom_plan")
+            if not text:
+                raise plan_io.PlanError("This scene has no Storyloom plan yet: build or import one first.")
+            scene_plan = plan_io.from_json(text)
         return film.FilmRequest(
-            brief=self.brief,
+            plan=scene_plan,
+            brief=scene_plan["brief"] if scene_plan else self.brief,
             output=output,
             preset=preset,
             look=None if self.look == "AUTO" else self.look,

@@ -55,6 +55,11 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
             box.use_property_split = True
             for name in ("prompt", "line", "duration", "camera"):
                 box.prop(shot, name)
+        dirty = json.loads(scene.get("storyloom_dirty_shots", "[]"))
+        rebuild = layout.operator(
+            "storyloom.build_film", text=f"Regenerate Changed Shots ({len(dirty)})", icon="FILE_REFRESH"
+        )
+        rebuild.from_scene_plan, rebuild.output = True, settings.output
         row = layout.row(align=True)
         row.prop(settings, "revise_note", text="")
         row.operator("storyloom.revise_plan", text="", icon="GREASEPENCIL").note = settings.revise_note

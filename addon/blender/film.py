@@ -8,6 +8,7 @@ layout, grading and rendering run here, on Blender's main thread.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import time
@@ -31,6 +32,7 @@ from ..core.video import VideoRules, check_video_params, retime
 from ..runtime.tracker import JobTracker
 from . import delivery, look, planning, shot_list, timeline
 from .planning import PlannerChoice
+from .sound_io import wav_seconds
 
 BACKENDS = {
     "director": "rules (offline)",
@@ -62,6 +64,8 @@ class FilmRequest:
     # A text-to-video model spec for moving shots, used when its weights are here (else previz).
     video_model: ModelSpec | None = None
     planner: PlannerChoice = field(default_factory=PlannerChoice)
+    # Build from this plan (the scene's, after edits or revisions) instead of planning anew.
+    plan: dict | None = None
     models_folder: Path | None = None
     allow_online: bool = False
     device: str = "auto"
@@ -82,6 +86,7 @@ class FilmReport:
     duration: float = 0.0
     frames: int = 0
     warnings: list[str] = field(default_factory=list)
+    regenerated: list[str] = field(default_factory=list)  # shots whose media this build made
 
     backends: dict[str, str] = field(default_factory=lambda: dict(BACKENDS))
 
@@ -104,6 +109,7 @@ class FilmReport:
                 "peak_dbfs": self.peak_dbfs,
             },
             "warnings": self.warnings,
+            "regenerated": self.regenerated,
         }
 
     def text(self) -> str:
@@ -286,18 +292,27 @@ class FilmBuild:
             )
         return jobs
 
-    def _clip_frames(self, job, fps: float, length: int) -> list[Path]:
+    def _clip_frames(self, folder: Path, fps: float, length: int) -> list[Path]:
         """A shot's clip as one file per film frame: retimed to the film's fps, the last frame held."""
-        result = job.state.result
-        folder = Path(result["output_dir"])
-        indices = retime(len(result["frames"]), result["fps"], fps)
+        frames = sorted(folder.glob("frame_*.png"))
+        model_fps = VideoRules.from_defaults(self.video_model.defaults).fps
+        indices = retime(len(frames), model_fps, fps)
         indices += [indices[-1]] * max(0, length - len(indices))
-        return [folder / result["frames"][index] for index in indices[:length]]
+        return [frames[index] for index in indices[:length]]
+
+    @staticmethod
+    def _keyed(folder: Path, shot_id: str, job: dict, suffix: str) -> Path:
+        """``<folder>/<shot>-<key of the job, minus where it writes>``."""
+        what = {k: v for k, v in job.items() if k not in ("output", "output_dir")}
+        return folder / f"{shot_id}-{artifact_key(what)}{suffix}"
 
     def _plan(self) -> Iterator[tuple[str, float]]:
         """The plan from the chosen director (a generator: a local LLM runs in the worker)."""
         request, report = self.request, self.report
         choice = request.planner
+        if request.plan is not None:
+            report.backends["director"] = "the scene's plan"
+            return plan_io.validate(copy.deepcopy(request.plan))
         if choice.kind == "rules":
             report.backends["director"] = "rules"
             return director.make_plan(request.brief, preset=request.preset, title=request.title)
@@ -340,7 +355,7 @@ class FilmBuild:
         # Warnings found before the plan (media folder, missing video weights) are kept.
         report.plan, report.lufs_target = plan, preset.lufs
         report.warnings = [*report.warnings, *plan["warnings"]]
-        folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}-{artifact_key(plan)}")
+        folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}")
         folder.mkdir(parents=True, exist_ok=True)
         self.scene["storyloom_plan"] = plan_io.to_json(plan)
         self.scene["storyloom_dirty_shots"] = "[]"  # a fresh build makes every shot
@@ -351,22 +366,47 @@ class FilmBuild:
 
         started = time.perf_counter()
         film, style = plan["film"], plan["style"]
-        cards = [folder / "cards" / f"{shot['id']}.png" for shot in plan["shots"]]
-        card_jobs = [self._submit(job) for job in self._image_jobs(plan, cards)]
-        clips = [folder / "video" / shot["id"] for shot in plan["shots"]]
-        video_jobs = [self._submit(job) for job in self._video_jobs(plan, clips)] if self.video_model else []
-        voices = [folder / "voice" / f"{shot['id']}.wav" for shot in plan["shots"]]
-        speech_jobs = [
-            self._submit(
-                {
-                    "task": "speech",
-                    "output": str(path),
-                    "voice": plan["characters"][0]["voice"],
-                    "text": " ".join(line["text"] for line in shot["lines"]),
-                }
-            )
-            for shot, path in zip(plan["shots"], voices, strict=True)
+        # Each shot's media is named by what made it: a shot whose prompt, seed, model or line did
+        # not change finds its files from the last build and is not made again.
+        shots = plan["shots"]
+        wanted = {"cards": self._image_jobs(plan, [folder / "cards" / "x.png"] * len(shots))}
+        wanted["voice"] = [
+            {
+                "task": "speech",
+                "voice": plan["characters"][0]["voice"],
+                "text": " ".join(x["text"] for x in s["lines"]),
+            }
+            for s in shots
         ]
+        if self.video_model:
+            wanted["video"] = self._video_jobs(plan, [folder / "video" / "x"] * len(shots))
+        suffixes = {"cards": ".png", "voice": ".wav", "video": ""}
+        paths = {
+            kind: [
+                self._keyed(folder / kind, shot["id"], job, suffixes[kind])
+                for shot, job in zip(shots, jobs, strict=True)
+            ]
+            for kind, jobs in wanted.items()
+        }
+        missing = {kind: [not path.exists() for path in kinds] for kind, kinds in paths.items()}
+        report.regenerated = [
+            shot["id"] for index, shot in enumerate(shots) if any(m[index] for m in missing.values())
+        ]
+        key = {"cards": "output", "voice": "output", "video": "output_dir"}
+        submitted = {
+            kind: [
+                self._submit({**job, key[kind]: str(path)})
+                for job, path, absent in zip(wanted[kind], paths[kind], missing[kind], strict=True)
+                if absent
+            ]
+            for kind in wanted
+        }
+        cards, voices, clips = paths["cards"], paths["voice"], paths.get("video", [])
+        card_jobs, speech_jobs, video_jobs = (
+            submitted["cards"],
+            submitted["voice"],
+            submitted.get("video", []),
+        )
         yield from self._wait(card_jobs, "images", 0.15)
         if self.cancelled:
             return
@@ -392,8 +432,7 @@ class FilmBuild:
         yield from self._wait(speech_jobs, "speech", 0.4)
         if self.cancelled:
             return
-        speech = [job.state.result for job in speech_jobs]
-        durations = [result["duration"] for result in speech]
+        durations = [wav_seconds(path) for path in voices]
         needed = sum(durations) + len(durations) * (SyncSettings().lead_in + SyncSettings().lead_out)
         total_estimate = max(film["target_duration"], needed) + 2.0
         beats = [i * 60.0 / style["bpm"] for i in range(int(total_estimate * style["bpm"] / 60) + 1)]
@@ -425,8 +464,8 @@ class FilmBuild:
             timeline.ShotMedia(picture, voice, " ".join(line["text"] for line in shot["lines"]))
             for shot, picture, voice in zip(plan["shots"], graded, voices, strict=True)
         ]
-        for media_item, job, timing in zip(media, video_jobs, timings, strict=False):
-            media_item.frames = self._clip_frames(job, film["fps"], timing.frames)
+        for media_item, clip, timing in zip(media, clips, timings, strict=False):
+            media_item.frames = self._clip_frames(clip, film["fps"], timing.frames)
         summary = timeline.layout(self.scene, plan, timings, media, folder / "music.wav", keys)
         delivery.configure(self.scene, preset)
         report.frames, report.duration = summary["frames"], summary["frames"] / film["fps"]

@@ -58,7 +58,7 @@ def test_a_remote_planner_with_online_access_off_is_refused_before_any_work(fres
 
 
 def test_a_revision_marks_only_its_shot_and_can_be_undone(fresh):
-    build(fresh, "Create a cinematic 30-sec brand film with dramatic lighting and voiceover.", "r.mp4")
+    build(fresh, "A calm 8 second film. The sea wakes. The light returns.", "r.mp4")
     scene = bpy.context.scene
     before = json.loads(scene["storyloom_plan"])
     assert bpy.ops.storyloom.revise_plan(note="make shot 2 darker and shorter") == {"FINISHED"}
@@ -85,3 +85,16 @@ def test_the_shot_list_edits_the_plan_and_marks_the_shot(fresh):
     assert edited["shots"][0]["duration_hint"] == 4.0
     assert json.loads(scene["storyloom_dirty_shots"]) == [first.shot_id]
     assert first.status == "DIRTY" and all(item.status == "PLANNED" for item in scene.storyloom_shots[1:])
+
+
+def test_regenerating_after_a_revision_remakes_only_the_changed_shot(fresh):
+    brief = "A calm 8 second film. The sea wakes. The light returns."
+    first = build(fresh, brief, "one.mp4")
+    assert first["regenerated"] == [shot["id"] for shot in first["shots"]]
+    again = build(fresh, brief, "same.mp4")
+    assert again["regenerated"] == []  # nothing changed: every shot's media is reused
+    assert bpy.ops.storyloom.revise_plan(note="make shot 2 darker") == {"FINISHED"}
+    revised = build(fresh, brief, "two.mp4", from_scene_plan=True)
+    assert revised["regenerated"] == [first["shots"][1]["id"]]
+    assert revised["backends"]["director"] == "the scene's plan"
+    assert "darker, low-key lighting" in revised["shots"][1]["prompt"]
