@@ -25,6 +25,7 @@ from ..core.models import (
     weights_present,
 )
 from ..core.plan import PlanError
+from ..core.validation import BadInput
 from ..runtime.tracker import JobTracker
 
 PLANNERS = ("rules", "local", "server")
@@ -73,9 +74,18 @@ def plan_steps(
     schema = draft_schema(max_shots=max(1, min(12, len(rules["shots"]) + 2)))
     try:
         if choice.kind == "server":
-            from ..core.llm_server import draft_from_server
+            from concurrent.futures import ThreadPoolExecutor
 
-            draft = draft_from_server(choice.url, choice.model, chat, schema, bool(bpy.app.online_access))
+            from ..core.llm_server import check_endpoint, draft_from_server
+
+            online = bool(bpy.app.online_access)
+            check_endpoint(choice.url, online)  # refused here, on the main thread, before any socket
+            # The HTTP call runs on a thread (stdlib only, no bpy) so Blender stays responsive.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                future = pool.submit(draft_from_server, choice.url, choice.model, chat, schema, online)
+                while not future.done():
+                    yield None
+                draft = future.result()
         else:
             spec = get_spec(load_registry(models_folder), choice.model)
             if spec.task != TASK_PLANNER:
@@ -92,7 +102,7 @@ def plan_steps(
                 raise PlanError(tracker.state.message or f"the planner job {tracker.state.status}")
             draft = parse_draft(tracker.state.result["text"])
         yield plan_from_draft(brief, draft, available, preset=preset)
-    except (PlanError, ModelError, OSError) as error:
+    except (PlanError, ModelError, OSError, BadInput) as error:
         who = choice.url if choice.kind == "server" else choice.model
         warnings.append(
             f"The {choice.kind} planner ({who}) could not plan: {error} "
