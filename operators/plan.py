@@ -1,15 +1,20 @@
-"""Plan operators: revise the scene's plan from a note (with its diff first), and undo that."""
+"""Plan operators: plan a brief without building, revise the plan from a note, undo that."""
 
 from __future__ import annotations
 
 import json
 
 import bpy
-from bpy.props import StringProperty
+from bpy.props import EnumProperty, StringProperty
 
-from ..addon.blender import shot_list
+from ..addon.blender import project, shot_list, worker_session
+from ..addon.blender.errors import USER_ERRORS
+from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice, plan_steps
 from ..addon.core import plan as plan_io
+from ..addon.core.llm_server import check_endpoint
 from ..addon.core.revise import diff, dirty_shots, revise
+from ..addon.core.runtime_probe import check_runtime_python
+from ..addon.prefs import get_preferences
 
 PREVIOUS_KEY = "storyloom_plan_previous"
 DIRTY_KEY = "storyloom_dirty_shots"
@@ -20,6 +25,77 @@ def _scene_plan(scene) -> dict:
     if not text:
         raise plan_io.PlanError("This scene has no Storyloom plan yet: build or import one first.")
     return plan_io.from_json(text)
+
+
+class STORYLOOM_OT_plan_film(bpy.types.Operator):
+    """Plan the brief (shots, lines, characters, paths) into the shot list, without generating anything"""
+
+    bl_idname = "storyloom.plan_film"
+    bl_label = "Plan"
+    bl_options = {"REGISTER", "UNDO"}
+
+    brief: StringProperty(name="Brief")
+    planner: EnumProperty(name="Director", items=PLANNER_ITEMS)
+    planner_model: StringProperty(name="Planner Model")
+    planner_url: StringProperty(name="Server URL", default="http://127.0.0.1:11434")
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        choice = PlannerChoice(self.planner, self.planner_model, self.planner_url)
+        self._warnings: list[str] = []
+        try:
+            if choice.kind == "server":
+                check_endpoint(choice.url, bool(bpy.app.online_access))
+            if choice.kind == "local":
+                check_runtime_python(project.runtime_python())
+            prefs = get_preferences(context)
+            options = {
+                "models_folder": str(project.models_folder()),
+                "allow_online": bool(bpy.app.online_access),
+            }
+            options |= {"device": prefs.device, "memory_mode": prefs.memory_mode}
+            self._steps = plan_steps(
+                choice,
+                self.brief,
+                None,
+                project.models_folder(),
+                worker_session.get_client,
+                options,
+                self._warnings,
+            )
+            if bpy.app.background or context.window is None:
+                plan = next(p for p in self._steps if p is not None)  # headless: wait for it
+                return self._land(context, plan)
+        except USER_ERRORS as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        self._timer = context.window_manager.event_timer_add(0.05, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        try:
+            plan = next(self._steps)
+        except (StopIteration, *USER_ERRORS) as error:
+            context.window_manager.event_timer_remove(self._timer)
+            self.report({"ERROR"}, str(error) or "The planner stopped without a plan")
+            return {"CANCELLED"}
+        if plan is None:
+            return {"PASS_THROUGH"}
+        context.window_manager.event_timer_remove(self._timer)
+        return self._land(context, plan)
+
+    def _land(self, context: bpy.types.Context, plan: dict) -> set[str]:
+        scene = context.scene
+        scene["storyloom_plan"] = plan_io.to_json(plan)
+        # Nothing is made yet: every shot waits for Regenerate Changed Shots (or Build Film).
+        scene[DIRTY_KEY] = json.dumps([shot["id"] for shot in plan["shots"]])
+        shot_list.load_shots(scene)
+        for warning in self._warnings:
+            self.report({"WARNING"}, warning)
+        self.report({"INFO"}, f"Planned '{plan['film']['title']}': {len(plan['shots'])} shots")
+        return {"FINISHED"}
 
 
 class STORYLOOM_OT_revise_plan(bpy.types.Operator):
@@ -87,6 +163,6 @@ class STORYLOOM_OT_undo_revision(bpy.types.Operator):
         return {"FINISHED"}
 
 
-classes = (STORYLOOM_OT_revise_plan, STORYLOOM_OT_undo_revision)
+classes = (STORYLOOM_OT_plan_film, STORYLOOM_OT_revise_plan, STORYLOOM_OT_undo_revision)
 
 register, unregister = bpy.utils.register_classes_factory(classes)

@@ -32,7 +32,11 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
             layout.prop(settings, "planner_model")
         if settings.planner == "server":
             layout.prop(settings, "planner_url")
-        operator = layout.operator("storyloom.build_film", icon="SEQUENCE")
+        row = layout.row(align=True)
+        planning = row.operator("storyloom.plan_film", icon="TEXT")
+        for name in ("brief", "planner", "planner_model", "planner_url"):
+            setattr(planning, name, getattr(settings, name))
+        operator = row.operator("storyloom.build_film", icon="SEQUENCE")
         for name in ("brief", "preset", "look", "output", "planner", "planner_model", "planner_url"):
             setattr(operator, name, getattr(settings, name))
         plan_text = scene.get("storyloom_plan")

@@ -98,3 +98,16 @@ def test_regenerating_after_a_revision_remakes_only_the_changed_shot(fresh):
     assert revised["regenerated"] == [first["shots"][1]["id"]]
     assert revised["backends"]["director"] == "the scene's plan"
     assert "darker, low-key lighting" in revised["shots"][1]["prompt"]
+
+
+def test_plan_first_then_generate_from_the_shot_list(fresh):
+    result = bpy.ops.storyloom.plan_film(brief=SHORT, planner="local", planner_model="tiny-llm")
+    assert result == {"FINISHED"}
+    scene = bpy.context.scene
+    plan = json.loads(scene["storyloom_plan"])
+    ids = [shot["id"] for shot in plan["shots"]]
+    assert [item.shot_id for item in scene.storyloom_shots] == ids
+    assert json.loads(scene["storyloom_dirty_shots"]) == ids and not (fresh / "media").exists()
+    report = build(fresh, SHORT, "planned.mp4", from_scene_plan=True)
+    assert report["regenerated"] == ids and report["backends"]["director"] == "the scene's plan"
+    assert json.loads(scene["storyloom_dirty_shots"]) == []

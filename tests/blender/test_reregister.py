@@ -73,6 +73,7 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "generate_sfx",
         "voice_add",
         "voice_remove",
+        "plan_film",
         "revise_plan",
         "undo_revision",
     }
