@@ -21,16 +21,16 @@ import bpy
 from ..core import director
 from ..core import plan as plan_io
 from ..core.atomic import write_atomic
-from ..core.keys import artifact_key, slug
-from ..core.models import TASK_TEXT_TO_IMAGE, ModelSpec, weights_present
+from ..core.keys import slug
+from ..core.models import ModelSpec, load_registry, weights_present
 from ..core.paths import StoryloomPathError, contained_path
 from ..core.plan import shot_seed
 from ..core.presets import get_preset
 from ..core.sync import SyncSettings, duck_keyframes, time_shots
-from ..core.validation import MAX_PROMPT_CHARS, BadInput, check_image_params
-from ..core.video import VideoRules, check_video_params, retime
+from ..core.validation import BadInput
+from ..core.video import VideoRules
 from ..runtime.tracker import JobTracker
-from . import delivery, look, planning, shot_list, timeline
+from . import delivery, film_jobs, look, planning, shot_list, timeline
 from .planning import PlannerChoice
 from .sound_io import wav_seconds
 
@@ -209,103 +209,6 @@ class FilmBuild:
     def _timed(self, stage: str, started: float) -> None:
         self.report.stages[stage] = round(time.perf_counter() - started, 3)
 
-    def _image_jobs(self, plan: dict, outputs: list[Path]) -> list[dict]:
-        """One picture job per shot: a storyboard card, or a diffusion image when a model is set."""
-        film, style = plan["film"], plan["style"]
-        if self.request.image_model is None:
-            return [
-                {
-                    "task": "previz-image",
-                    "output": str(path),
-                    "width": film["width"],
-                    "height": film["height"],
-                    "palette": style["palette"],
-                    "number": index + 1,
-                    "title": film["title"],
-                    # What the shot shows; the style bible is the card's colours, not its words.
-                    "text": shot["prompt"].removesuffix(", " + style["prompt_suffix"]),
-                }
-                for index, (shot, path) in enumerate(zip(plan["shots"], outputs, strict=True))
-            ]
-        spec = self.request.image_model
-        defaults = {"steps": 25, "guidance": 7.0, "width": 512, "height": 512, **spec.defaults}
-        # Paint at the model's own size in the film's aspect (a model is off its training range at
-        # 1920 px); the sequencer scales the picture to the frame.
-        long_side = max(defaults["width"], defaults["height"])
-        scale = long_side / max(film["width"], film["height"])
-        width, height = (max(64, round(side * scale / 8) * 8) for side in (film["width"], film["height"]))
-        jobs = []
-        for index, (shot, path) in enumerate(zip(plan["shots"], outputs, strict=True)):
-            params = check_image_params(
-                prompt=shot["prompt"][:MAX_PROMPT_CHARS],
-                negative_prompt="text, watermark, blurry",
-                seed=shot_seed(plan, index),
-                width=width,
-                height=height,
-                steps=defaults["steps"],
-                guidance=defaults["guidance"],
-            )
-            jobs.append(
-                {
-                    "task": TASK_TEXT_TO_IMAGE,
-                    "spec": spec.to_dict(),
-                    "params": params.to_dict(),
-                    "output": str(path),
-                    "models_folder": str(self.request.models_folder),
-                    "allow_online": self.request.allow_online,
-                    "device": self.request.device,
-                    "memory_mode": self.request.memory_mode,
-                }
-            )
-        return jobs
-
-    def _video_jobs(self, plan: dict, folders: list[Path]) -> list[dict]:
-        """One text-to-video job per shot, at the model's own size, frames and fps."""
-        spec = self.video_model
-        rules = VideoRules.from_defaults(spec.defaults)
-        defaults = {"steps": 30, "guidance": 5.0, **spec.defaults}
-        jobs = []
-        for index, (shot, folder) in enumerate(zip(plan["shots"], folders, strict=True)):
-            params = check_video_params(
-                spec.id,
-                rules,
-                prompt=shot["prompt"][:MAX_PROMPT_CHARS],
-                negative_prompt="text, watermark, blurry",
-                seed=shot_seed(plan, index),
-                width=defaults["width"],
-                height=defaults["height"],
-                frames=defaults["frames"],
-                steps=defaults["steps"],
-                guidance=defaults["guidance"],
-            )
-            jobs.append(
-                {
-                    "task": "video",
-                    "spec": spec.to_dict(),
-                    "params": params.to_dict(),
-                    "output_dir": str(folder),
-                    "models_folder": str(self.request.models_folder),
-                    "allow_online": self.request.allow_online,
-                    "device": self.request.device,
-                    "memory_mode": self.request.memory_mode,
-                }
-            )
-        return jobs
-
-    def _clip_frames(self, folder: Path, fps: float, length: int) -> list[Path]:
-        """A shot's clip as one file per film frame: retimed to the film's fps, the last frame held."""
-        frames = sorted(folder.glob("frame_*.png"))
-        model_fps = VideoRules.from_defaults(self.video_model.defaults).fps
-        indices = retime(len(frames), model_fps, fps)
-        indices += [indices[-1]] * max(0, length - len(indices))
-        return [frames[index] for index in indices[:length]]
-
-    @staticmethod
-    def _keyed(folder: Path, shot_id: str, job: dict, suffix: str) -> Path:
-        """``<folder>/<shot>-<key of the job, minus where it writes>``."""
-        what = {k: v for k, v in job.items() if k not in ("output", "output_dir")}
-        return folder / f"{shot_id}-{artifact_key(what)}{suffix}"
-
     def _plan(self) -> Iterator[tuple[str, float]]:
         """The plan from the chosen director (a generator: a local LLM runs in the worker)."""
         request, report = self.request, self.report
@@ -369,26 +272,35 @@ class FilmBuild:
         # Each shot's media is named by what made it: a shot whose prompt, seed, model or line did
         # not change finds its files from the last build and is not made again.
         shots = plan["shots"]
-        wanted = {"cards": self._image_jobs(plan, [folder / "cards" / "x.png"] * len(shots))}
-        wanted["voice"] = [
-            {
-                "task": "speech",
-                "voice": plan["characters"][0]["voice"],
-                "text": " ".join(x["text"] for x in s["lines"]),
-            }
-            for s in shots
+        runtime = film_jobs.Runtime(
+            request.models_folder, request.allow_online, request.device, request.memory_mode
+        )
+        registry = load_registry(request.models_folder) if any("path" in shot for shot in shots) else {}
+        models = [
+            film_jobs.shot_models(
+                shot, request.image_model, self.video_model, registry, request.models_folder
+            )
+            for shot in shots
         ]
-        if self.video_model:
-            wanted["video"] = self._video_jobs(plan, [folder / "video" / "x"] * len(shots))
+        wanted = {
+            "cards": [film_jobs.picture_job(plan, i, image, runtime) for i, (image, _) in enumerate(models)],
+            "voice": [film_jobs.voice_job(plan, i) for i in range(len(shots))],
+            "video": [
+                film_jobs.video_job(plan, i, video, runtime) if video else None
+                for i, (_, video) in enumerate(models)
+            ],
+        }
         suffixes = {"cards": ".png", "voice": ".wav", "video": ""}
         paths = {
             kind: [
-                self._keyed(folder / kind, shot["id"], job, suffixes[kind])
+                film_jobs.keyed(folder / kind, shot["id"], job, suffixes[kind]) if job else None
                 for shot, job in zip(shots, jobs, strict=True)
             ]
             for kind, jobs in wanted.items()
         }
-        missing = {kind: [not path.exists() for path in kinds] for kind, kinds in paths.items()}
+        missing = {
+            kind: [path is not None and not path.exists() for path in kinds] for kind, kinds in paths.items()
+        }
         report.regenerated = [
             shot["id"] for index, shot in enumerate(shots) if any(m[index] for m in missing.values())
         ]
@@ -401,12 +313,9 @@ class FilmBuild:
             ]
             for kind in wanted
         }
-        cards, voices, clips = paths["cards"], paths["voice"], paths.get("video", [])
-        card_jobs, speech_jobs, video_jobs = (
-            submitted["cards"],
-            submitted["voice"],
-            submitted.get("video", []),
-        )
+        cards, voices, clips = paths["cards"], paths["voice"], paths["video"]
+        card_jobs, speech_jobs, video_jobs = submitted["cards"], submitted["voice"], submitted["video"]
+        clip_fps = [VideoRules.from_defaults(video.defaults).fps if video else 0.0 for _, video in models]
         yield from self._wait(card_jobs, "images", 0.15)
         if self.cancelled:
             return
@@ -464,8 +373,9 @@ class FilmBuild:
             timeline.ShotMedia(picture, voice, " ".join(line["text"] for line in shot["lines"]))
             for shot, picture, voice in zip(plan["shots"], graded, voices, strict=True)
         ]
-        for media_item, clip, timing in zip(media, clips, timings, strict=False):
-            media_item.frames = self._clip_frames(clip, film["fps"], timing.frames)
+        for media_item, clip, model_fps, timing in zip(media, clips, clip_fps, timings, strict=True):
+            if clip is not None:
+                media_item.frames = film_jobs.clip_frames(clip, model_fps, film["fps"], timing.frames)
         summary = timeline.layout(self.scene, plan, timings, media, folder / "music.wav", keys)
         delivery.configure(self.scene, preset)
         report.frames, report.duration = summary["frames"], summary["frames"] / film["fps"]
@@ -480,9 +390,10 @@ class FilmBuild:
                 "line": media_item.subtitle,
                 "prompt": shot["prompt"],
                 "seed": shot_seed(plan, index),
+                "made_with": next((spec.id for spec in models[index] if spec is not None), "previz"),
                 "path": shot.get("path", "previz"),
             }
-            for shot, t, media_item in zip(plan["shots"], timings, media, strict=True)
+            for index, (shot, t, media_item) in enumerate(zip(plan["shots"], timings, media, strict=True))
         ]
         self._timed("layout", started)
         yield "layout", 0.6

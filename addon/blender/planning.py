@@ -20,6 +20,7 @@ from ..core.models import (
     TASK_PLANNER,
     TASK_TEXT_TO_VIDEO,
     ModelError,
+    check_safe_weights,
     get_spec,
     load_registry,
     weights_present,
@@ -45,10 +46,21 @@ class PlannerChoice:
     url: str = ""  # the server's base URL (server)
 
 
+def _loadable(spec) -> bool:
+    """A local folder must pass the safetensors check, or a planned shot would fail to load."""
+    if not spec.is_local:
+        return True
+    try:
+        check_safe_weights(Path(spec.source))
+    except ModelError:
+        return False
+    return True
+
+
 def available_paths(models_folder: Path) -> dict[str, list[str]]:
     """Generation paths this machine can take, with the models whose weights are here."""
     registry = load_registry(models_folder)
-    present = [spec for spec in registry.values() if weights_present(spec, models_folder)]
+    present = [spec for spec in registry.values() if weights_present(spec, models_folder) and _loadable(spec)]
     return {
         "video": [spec.id for spec in present if spec.task == TASK_TEXT_TO_VIDEO],
         "image": [spec.id for spec in present if spec.task in IMAGE_TASKS],

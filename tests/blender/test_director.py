@@ -39,6 +39,8 @@ def test_a_local_llm_plans_the_film_and_characters_keep_sheet_and_seed(fresh):
         if shot["characters"]:
             assert reported["seed"] == sheets[shot["characters"][0]][1]
         assert shot["path"] in ("image", "video", "previz") and shot["path_reason"]
+        # The builder follows the plan: each shot is made by the model the director named.
+        assert reported["made_with"] == (shot["model"] or "previz")
 
 
 def test_a_dead_planner_server_falls_back_to_the_rules_with_a_warning(fresh):
