@@ -51,3 +51,18 @@ class JobContext:
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():
             raise JobCancelled
+
+
+def prompt_kwargs(params) -> dict:
+    """The arguments every diffusers image and video pipeline takes the same way.
+
+    ``params`` is an ImageParams or a VideoParams (same field names).
+    """
+    return {
+        "prompt": params.prompt,
+        "negative_prompt": params.negative_prompt or None,
+        "width": params.width,
+        "height": params.height,
+        "num_inference_steps": params.steps,
+        "guidance_scale": params.guidance,
+    }

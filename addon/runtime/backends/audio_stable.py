@@ -6,27 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.models import ModelSpec, hub_cache_dir
+from ...core.models import ModelSpec
 from ...core.validation import BadInput
-from ..devices import Placement, apply_memory_options
+from ..devices import Placement
 from . import JobCancelled, JobContext
-from .text_to_image import local_weights_folder
+from .loading import load_diffusers_pipeline
 
 
 def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
-    from diffusers import StableAudioPipeline
-
-    folder = local_weights_folder(spec, models_folder, allow_online)
-    pipe = StableAudioPipeline.from_pretrained(
-        str(folder) if folder is not None else spec.source,
-        dtype=placement.torch_dtype(),
-        use_safetensors=True,
-        local_files_only=not allow_online,
-        cache_dir=str(hub_cache_dir(models_folder)),
-    )
-    apply_memory_options(pipe, placement)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
+    return load_diffusers_pipeline("StableAudioPipeline", spec, placement, models_folder, allow_online)
 
 
 def window_seconds(pipe) -> float:

@@ -12,18 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.models import ModelSpec, hub_cache_dir
+from ...core.models import ModelSpec
 from ..devices import Placement
 from . import JobCancelled, JobContext
-from .text_to_image import local_weights_folder
+from .loading import weights_source
 
 
 def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
     from transformers import AutoProcessor, MusicgenForConditionalGeneration
 
-    folder = local_weights_folder(spec, models_folder, allow_online)
-    source = str(folder) if folder is not None else spec.source
-    options = {"local_files_only": not allow_online, "cache_dir": str(hub_cache_dir(models_folder))}
+    source, options = weights_source(spec, models_folder, allow_online)
     model = MusicgenForConditionalGeneration.from_pretrained(source, use_safetensors=True, **options)
     return model.to(placement.device), AutoProcessor.from_pretrained(source, **options)
 

@@ -12,22 +12,17 @@ import json
 import time
 from pathlib import Path
 
-from ...core.models import ModelError, ModelSpec, hub_cache_dir
+from ...core.models import ModelError, ModelSpec
 from ..devices import Placement
 from . import JobCancelled, JobContext
-from .text_to_image import local_weights_folder
+from .loading import weights_source
 
 
 def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    folder = local_weights_folder(spec, models_folder, allow_online)
-    source = str(folder) if folder is not None else spec.source
-    options = {
-        "local_files_only": not allow_online,
-        "cache_dir": str(hub_cache_dir(models_folder)),
-        "trust_remote_code": False,  # a model's own code never runs here
-    }
+    source, options = weights_source(spec, models_folder, allow_online)
+    options["trust_remote_code"] = False  # a model's own code never runs here
     model = AutoModelForCausalLM.from_pretrained(
         source, use_safetensors=True, dtype=placement.torch_dtype(), **options
     )

@@ -1,6 +1,7 @@
 """Stable Diffusion 1.x/2.x (UNet, CLIP text encoder)."""
 
 from ...core.validation import ImageParams
+from . import prompt_kwargs
 
 PIPELINE_CLASS = "StableDiffusionPipeline"
 IMG2IMG_CLASS = "StableDiffusionImg2ImgPipeline"
@@ -10,11 +11,4 @@ SEAMLESS = True  # a UNet and a VAE, both all convolutions: circular padding mak
 
 
 def call_kwargs(params: ImageParams) -> dict:
-    return {
-        "prompt": params.prompt,
-        "negative_prompt": params.negative_prompt or None,
-        "width": params.width,
-        "height": params.height,
-        "num_inference_steps": params.steps,
-        "guidance_scale": params.guidance,
-    }
+    return prompt_kwargs(params)

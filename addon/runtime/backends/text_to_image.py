@@ -17,15 +17,11 @@ from types import ModuleType
 from ...core.atomic import write_atomic
 from ...core.models import (
     TASK_INPAINT,
-    ModelError,
     ModelSpec,
-    check_safe_weights,
-    hub_cache_dir,
-    missing_model_message,
 )
 from ...core.validation import BadInput, EditParams, ImageParams
-from ..devices import Placement, apply_memory_options
-from . import JobCancelled, JobContext
+from ..devices import Placement
+from . import JobCancelled, JobContext, loading
 from .image_inputs import keep_unmasked, load_mask, load_rgb
 from .seamless import circular_padding
 
@@ -40,68 +36,22 @@ FAMILY_MODULES = {
 
 
 def family_module(family: str) -> ModuleType:
-    try:
-        return importlib.import_module(f"{__package__}.{FAMILY_MODULES[family]}")
-    except KeyError:
-        raise ModelError(f"No text-to-image backend for family '{family}'.", kind="bad_input") from None
-
-
-def local_weights_folder(spec: ModelSpec, models_folder: Path, allow_online: bool) -> Path | None:
-    """The folder the weights load from, checked to exist and to hold safetensors.
-
-    For a hub model that is not cached yet and online access is allowed, returns None: the
-    load itself downloads it (safetensors only).
-    """
-    if spec.is_local:
-        folder = Path(spec.source)
-        if not folder.is_dir():
-            raise ModelError(missing_model_message(spec, models_folder, allow_online))
-        check_safe_weights(folder)
-        return folder
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    try:
-        folder = Path(
-            snapshot_download(spec.source, cache_dir=hub_cache_dir(models_folder), local_files_only=True)
-        )
-    except (LocalEntryNotFoundError, FileNotFoundError, OSError):
-        if allow_online:
-            return None
-        raise ModelError(missing_model_message(spec, models_folder, allow_online)) from None
-    check_safe_weights(folder)
-    return folder
+    return loading.family_module(__package__, FAMILY_MODULES, family, "text-to-image")
 
 
 def load_pipeline(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
     family = family_module(spec.family)
-    folder = local_weights_folder(spec, models_folder, allow_online)
     # An inpainting checkpoint's UNet takes the mask as extra input channels: load it as such.
     class_name = family.INPAINT_CLASS if spec.task == TASK_INPAINT else family.PIPELINE_CLASS
-    pipeline_class = getattr(importlib.import_module("diffusers"), class_name)
-    pipe = pipeline_class.from_pretrained(
-        str(folder) if folder is not None else spec.source,
-        dtype=placement.torch_dtype(),
-        use_safetensors=True,  # never unpickle weights
-        local_files_only=not allow_online,
-        cache_dir=str(hub_cache_dir(models_folder)),
-    )
-    applied = apply_memory_options(pipe, placement)
-    pipe.set_progress_bar_config(disable=True)
-    log.info("loaded %s on %s (%s)", spec.id, placement.key, ", ".join(applied) or "no memory options")
-    return pipe
+    return loading.load_diffusers_pipeline(class_name, spec, placement, models_folder, allow_online)
 
 
 def load_controlnet(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
     from diffusers import ControlNetModel
 
-    folder = local_weights_folder(spec, models_folder, allow_online)
+    source, options = loading.weights_source(spec, models_folder, allow_online)
     controlnet = ControlNetModel.from_pretrained(
-        str(folder) if folder is not None else spec.source,
-        dtype=placement.torch_dtype(),
-        use_safetensors=True,
-        local_files_only=not allow_online,
-        cache_dir=str(hub_cache_dir(models_folder)),
+        source, dtype=placement.torch_dtype(), use_safetensors=True, **options
     )
     log.info("loaded ControlNet %s on %s", spec.id, placement.key)
     return controlnet.to(placement.device)

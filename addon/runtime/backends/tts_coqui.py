@@ -15,7 +15,7 @@ import numpy as np
 from ...core.audio import words_of
 from ...core.models import ModelError, ModelSpec
 from ..devices import Placement
-from .text_to_image import local_weights_folder
+from .loading import local_weights_folder
 
 
 def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):

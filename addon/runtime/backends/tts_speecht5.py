@@ -14,7 +14,7 @@ import numpy as np
 from ...core.models import ModelError, ModelSpec, hub_cache_dir
 from ...core.validation import BadInput
 from ..devices import Placement
-from .text_to_image import local_weights_folder
+from .loading import local_weights_folder
 
 
 def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):

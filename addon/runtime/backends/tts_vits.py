@@ -10,17 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.models import ModelSpec, hub_cache_dir
+from ...core.models import ModelSpec
 from ..devices import Placement
-from .text_to_image import local_weights_folder
+from .loading import weights_source
 
 
 def load(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
     from transformers import AutoTokenizer, VitsModel
 
-    folder = local_weights_folder(spec, models_folder, allow_online)
-    source = str(folder) if folder is not None else spec.source
-    options = {"local_files_only": not allow_online, "cache_dir": str(hub_cache_dir(models_folder))}
+    source, options = weights_source(spec, models_folder, allow_online)
     model = VitsModel.from_pretrained(source, use_safetensors=True, **options).to(placement.device)
     tokenizer = AutoTokenizer.from_pretrained(source, **options)
     return model, tokenizer

@@ -17,13 +17,13 @@ from types import ModuleType
 import numpy as np
 
 from ...core.atomic import atomic_folder
-from ...core.models import TASK_IMAGE_TO_VIDEO, ModelError, ModelSpec, hub_cache_dir
+from ...core.models import TASK_IMAGE_TO_VIDEO, ModelSpec
 from ...core.validation import BadInput
 from ...core.video import VideoParams, VideoRules, chunk_plan
-from ..devices import Placement, apply_memory_options
-from . import JobCancelled, JobContext
+from ..devices import Placement
+from . import JobCancelled, JobContext, loading
 from .image_inputs import load_rgb
-from .text_to_image import accepted_kwargs, local_weights_folder
+from .text_to_image import accepted_kwargs
 
 log = logging.getLogger("storyloom.worker")
 
@@ -37,35 +37,19 @@ FAMILY_MODULES = {
 
 
 def family_module(family: str) -> ModuleType:
-    try:
-        return importlib.import_module(f"{__package__}.{FAMILY_MODULES[family]}")
-    except KeyError:
-        raise ModelError(f"No video backend for family '{family}'.", kind="bad_input") from None
+    return loading.family_module(__package__, FAMILY_MODULES, family, "video")
 
 
 def load_video_pipeline(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
     family = family_module(spec.family)
-    folder = local_weights_folder(spec, models_folder, allow_online)
     # Image-to-video checkpoints (Wan I2V, CogVideoX I2V, SVD) load as their own pipeline.
     class_name = family.IMAGE_PIPELINE_CLASS if spec.task == TASK_IMAGE_TO_VIDEO else family.PIPELINE_CLASS
-    pipeline_class = getattr(importlib.import_module("diffusers"), class_name)
     extra = (
         family.extra_components(spec, placement, models_folder, allow_online)
         if hasattr(family, "extra_components")
         else {}
     )
-    pipe = pipeline_class.from_pretrained(
-        str(folder) if folder is not None else spec.source,
-        dtype=placement.torch_dtype(),
-        use_safetensors=True,
-        local_files_only=not allow_online,
-        cache_dir=str(hub_cache_dir(models_folder)),
-        **extra,
-    )
-    applied = apply_memory_options(pipe, placement)
-    pipe.set_progress_bar_config(disable=True)
-    log.info("loaded %s on %s (%s)", spec.id, placement.key, ", ".join(applied) or "no memory options")
-    return pipe
+    return loading.load_diffusers_pipeline(class_name, spec, placement, models_folder, allow_online, **extra)
 
 
 def check_image_need(spec: ModelSpec, rules: VideoRules, has_image: bool) -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from ...core.models import ModelSpec, hub_cache_dir
 from ...core.video import VideoParams
+from . import prompt_kwargs
 
 PIPELINE_CLASS = "AnimateDiffPipeline"
 IMAGE_PIPELINE_CLASS = None
@@ -37,11 +38,4 @@ def extra_components(spec: ModelSpec, placement, models_folder: Path, allow_onli
 
 
 def call_kwargs(params: VideoParams, defaults: dict, fps: float) -> dict:
-    return {
-        "prompt": params.prompt,
-        "negative_prompt": params.negative_prompt or None,
-        "width": params.width,
-        "height": params.height,
-        "num_inference_steps": params.steps,
-        "guidance_scale": params.guidance,
-    }
+    return prompt_kwargs(params)
