@@ -1,10 +1,13 @@
 """A plan draft from any OpenAI-compatible chat server (Ollama, llama.cpp, vLLM, transformers serve).
 
 Loopback servers are always allowed; any other host only when Blender's online access is on,
-checked before a socket is opened. The request carries the draft's JSON Schema as
-``response_format`` (servers that constrain decoding honour it); a server that refuses the
-field is asked again without it. Every answer is parsed and checked; a bad one gets one
-repair round (the errors are sent back), then the caller falls back to the rule-based director.
+checked before a socket is opened. The request goes straight to that host: no proxy from the
+environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) is used, and a redirect is an error naming its
+target, never followed, so nothing leaves for a host that was not checked. The request carries
+the draft's JSON Schema as ``response_format`` (servers that constrain decoding honour it); a
+server that refuses the field is asked again without it. Every answer is parsed and checked; a
+bad one gets one repair round (the errors are sent back), then the caller falls back to the
+rule-based director.
 """
 
 from __future__ import annotations
@@ -51,12 +54,33 @@ def check_endpoint(url: str, online_access: bool) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A 30x answer ends the request: its target was never checked against online access."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        fp.close()
+        raise PlannerUnavailable(_redirect_message(req.full_url, code, newurl))
+
+
+def _redirect_message(endpoint: str, code: int, target: str) -> str:
+    return (
+        f"The planner server at {endpoint} redirected ({code}) to {target or 'nowhere named'}: "
+        "Storyloom does not follow redirects, so nothing was sent there. "
+        "Set the planner server to the address that answers."
+    )
+
+
+# No ProxyHandler from the environment (an empty one means no proxy at all) and no redirects:
+# the only host contacted is the one check_endpoint allowed.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _RefuseRedirects())
+
+
 def _post(endpoint: str, body: dict, timeout: float, api_key: str) -> dict:
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
     request = urllib.request.Request(endpoint, data=json.dumps(body).encode("utf-8"), headers=headers)
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # the host was checked above
+    with _OPENER.open(request, timeout=timeout) as response:  # the host was checked above
         return json.loads(response.read().decode("utf-8"))
 
 
@@ -71,6 +95,11 @@ def _answer(endpoint: str, body: dict, timeout: float, api_key: str) -> str:
             reply = _post(
                 endpoint, {k: v for k, v in body.items() if k != "response_format"}, timeout, api_key
             )
+    except urllib.error.HTTPError as error:
+        if 300 <= error.code < 400:  # a 30x the redirect handler does not see (300, 304, 305)
+            location = error.headers.get("Location", "") if error.headers else ""
+            raise PlannerUnavailable(_redirect_message(endpoint, error.code, location)) from None
+        raise PlannerUnavailable(f"The planner server at {endpoint} did not answer: {error}") from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         raise PlannerUnavailable(f"The planner server at {endpoint} did not answer: {error}") from None
     except (ValueError, UnicodeDecodeError) as error:
