@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,3 +67,40 @@ def prompt_kwargs(params) -> dict:
         "num_inference_steps": params.steps,
         "guidance_scale": params.guidance,
     }
+
+
+def step_callback(ctx: JobContext, steps: int) -> Callable:
+    """The ``callback_on_step_end`` of every diffusers image and video call: progress, then cancel.
+
+    A cancel raises JobCancelled out of the pipeline at the end of the step it arrived in, so
+    nothing after that step runs: not the remaining steps and not the VAE decode, which for a
+    large picture or a long clip can cost as much as many steps. (Setting ``pipeline._interrupt``
+    would skip the steps but still decode, and some pipelines, SVD, never read the flag.)
+    Use it inside :func:`cancellable`, which puts the pipeline back in order afterwards.
+    """
+
+    def on_step_end(pipeline, step: int, timestep, callback_kwargs: dict) -> dict:
+        ctx.progress(step + 1, getattr(pipeline, "_num_timesteps", None) or steps)
+        ctx.check_cancelled()
+        return callback_kwargs
+
+    return on_step_end
+
+
+@contextmanager
+def cancellable(pipe) -> Iterator[None]:
+    """Run a pipeline call whose step callback may raise JobCancelled; leave ``pipe`` reusable.
+
+    A diffusers ``__call__`` ends with ``maybe_free_model_hooks()``, which a raise skips: the
+    models would stay where the cancelled step left them (on the GPU under model CPU offload)
+    and stateful caches would keep the cancelled run's entries. Run it here instead, as a
+    finished call would. Everything else a call sets up (``_interrupt``, timesteps, the
+    scheduler's step index, the progress bar) is set afresh by the next call.
+    """
+    try:
+        yield
+    except JobCancelled:
+        free_hooks = getattr(pipe, "maybe_free_model_hooks", None)
+        if free_hooks is not None:
+            free_hooks()
+        raise

@@ -9,7 +9,7 @@ import numpy as np
 from ...core.models import ModelSpec
 from ...core.validation import BadInput
 from ..devices import Placement
-from . import JobCancelled, JobContext
+from . import JobCancelled, JobContext, cancellable
 from .loading import load_diffusers_pipeline
 
 
@@ -36,16 +36,17 @@ def generate(pipe, spec: ModelSpec, prompt: str, seconds: float, seed: int, ctx:
         if ctx.cancelled.is_set():
             raise JobCancelled
 
-    audio = pipe(
-        prompt,
-        negative_prompt=spec.defaults.get("negative_prompt", "low quality"),
-        audio_end_in_s=seconds,
-        num_inference_steps=steps,
-        guidance_scale=float(spec.defaults.get("guidance", 7.0)),
-        generator=torch.Generator("cpu").manual_seed(seed),
-        callback=on_step,
-        callback_steps=1,
-    ).audios[0]
+    with cancellable(pipe):  # puts the cached pipeline back in order after a cancel
+        audio = pipe(
+            prompt,
+            negative_prompt=spec.defaults.get("negative_prompt", "low quality"),
+            audio_end_in_s=seconds,
+            num_inference_steps=steps,
+            guidance_scale=float(spec.defaults.get("guidance", 7.0)),
+            generator=torch.Generator("cpu").manual_seed(seed),
+            callback=on_step,
+            callback_steps=1,
+        ).audios[0]
     rate = int(pipe.vae.sampling_rate)
     samples = audio.float().cpu().numpy().T  # (frames, channels)
     length = round(seconds * rate)

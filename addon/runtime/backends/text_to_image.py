@@ -21,7 +21,7 @@ from ...core.models import (
 )
 from ...core.validation import BadInput, EditParams, ImageParams
 from ..devices import Placement
-from . import JobCancelled, JobContext, loading
+from . import JobCancelled, JobContext, cancellable, loading, step_callback
 from .image_inputs import keep_unmasked, load_mask, load_rgb
 from .seamless import circular_padding
 
@@ -122,19 +122,18 @@ def generate(
     # A CPU generator gives the same noise on every device, so a seed means the same picture.
     generator = torch.Generator("cpu").manual_seed(params.seed)
 
-    def on_step_end(pipeline, step: int, timestep, callback_kwargs: dict) -> dict:
-        total = getattr(pipeline, "_num_timesteps", None) or params.steps
-        ctx.progress(step + 1, total)
-        if ctx.cancelled.is_set():
-            pipeline._interrupt = True  # diffusers stops denoising after this step
-        return callback_kwargs
-
     size = (params.width, params.height)
     inputs = mode_kwargs(edit, size)
     kwargs = accepted_kwargs(pipe, {**family.call_kwargs(params), **inputs})
-    with circular_padding(pipe, edit.seamless):
-        result = pipe(**kwargs, generator=generator, callback_on_step_end=on_step_end, output_type="pil")
-    if ctx.cancelled.is_set():
+    # A cancel raises out of the step callback: the remaining steps and the VAE decode never run.
+    with cancellable(pipe), circular_padding(pipe, edit.seamless):
+        result = pipe(
+            **kwargs,
+            generator=generator,
+            callback_on_step_end=step_callback(ctx, params.steps),
+            output_type="pil",
+        )
+    if ctx.cancelled.is_set():  # arrived during the decode: the picture is not landed
         raise JobCancelled
     image = result.images[0]
     if edit.mode == "inpaint":

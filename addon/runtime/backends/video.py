@@ -21,7 +21,7 @@ from ...core.models import TASK_IMAGE_TO_VIDEO, ModelSpec
 from ...core.validation import BadInput
 from ...core.video import VideoParams, VideoRules, chunk_plan
 from ..devices import Placement
-from . import JobCancelled, JobContext, loading
+from . import JobCancelled, JobContext, cancellable, loading, step_callback
 from .image_inputs import load_rgb
 from .text_to_image import accepted_kwargs
 
@@ -80,23 +80,18 @@ def _run_window(
 ) -> np.ndarray:
     import torch
 
-    def on_step_end(pipeline, step: int, timestep, callback_kwargs: dict) -> dict:
-        total = getattr(pipeline, "_num_timesteps", None) or params.steps
-        ctx.progress(step + 1, total)
-        if ctx.cancelled.is_set():
-            pipeline._interrupt = True  # stop denoising after this step
-        return callback_kwargs
-
     kwargs = {**family.call_kwargs(params, spec.defaults, rules.fps), "num_frames": frames}
     if image is not None:
         kwargs["image"] = image
-    result = pipe(
-        **accepted_kwargs(pipe, kwargs),
-        generator=torch.Generator("cpu").manual_seed(seed),
-        callback_on_step_end=on_step_end,
-        output_type="np",
-    )
-    if ctx.cancelled.is_set():
+    # A cancel raises out of the step callback: the remaining steps and the VAE decode never run.
+    with cancellable(pipe):
+        result = pipe(
+            **accepted_kwargs(pipe, kwargs),
+            generator=torch.Generator("cpu").manual_seed(seed),
+            callback_on_step_end=step_callback(ctx, params.steps),
+            output_type="np",
+        )
+    if ctx.cancelled.is_set():  # arrived during the decode: the frames are not landed
         raise JobCancelled
     return np.asarray(result.frames[0], dtype=np.float32)  # (frames, height, width, 3) in 0..1
 
