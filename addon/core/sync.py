@@ -1,11 +1,10 @@
-"""Timing of the edit: shot lengths from speech, cuts on beats, music ducked under voice.
+"""Timing of the edit: shot lengths from the plan and its speech, music ducked under voice.
 
 Pure arithmetic on seconds and frames, so every rule here is tested in milliseconds.
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 
 
@@ -23,63 +22,45 @@ class ShotTiming:
 
 @dataclass(frozen=True)
 class SyncSettings:
-    lead_in: float = 0.4  # seconds of picture before a line starts
-    lead_out: float = 0.6  # seconds of picture after it ends
-    min_shot: float = 1.5
-    snap_to_beats: bool = True
+    lead_in: float = 0.4  # seconds of picture before a shot's first line starts
+    lead_out: float = 0.6  # seconds of picture after its last line ends
+
+
+def speech_need(spoken: float, settings: SyncSettings = SyncSettings()) -> float:
+    """Seconds a shot needs to hold ``spoken`` seconds of speech (0 for a silent shot)."""
+    return settings.lead_in + spoken + settings.lead_out if spoken > 0 else 0.0
 
 
 def time_shots(
     speech: list[float],
-    target: float,
+    hints: list[float],
     fps: int,
-    beats: list[float] | None = None,
     settings: SyncSettings = SyncSettings(),
-) -> list[ShotTiming]:
-    """Lay shots end to end so each holds its speech plus padding and the film fills ``target``.
+) -> tuple[list[ShotTiming], list[int]]:
+    """Lay shots end to end, each lasting its plan's duration hint unless its speech needs longer.
 
-    Extra time is shared in proportion to each shot's need. Each cut then moves to the nearest
-    beat, unless that beat would cut into the line before it (then the next beat, if it is
-    within one beat of the cut; else the cut stays). The last shot ends at ``target`` unless
-    the speech needs more, in which case the film runs long: a line is never cut off.
+    Returns the timings and the indices of shots that run past their hint (a line is never cut
+    off). Cuts are placed on the running total of the lengths, so every shot is within one frame
+    of its length and rounding never accumulates along the film.
     """
-    needs = [max(settings.min_shot, settings.lead_in + s + settings.lead_out) for s in speech]
-    total = max(target, sum(needs))
-    spare = total - sum(needs)
-    desired = [need + spare * need / sum(needs) for need in needs]
-    beats = sorted(beats or [])
-    beat_length = beats[1] - beats[0] if len(beats) > 1 else 0.0
     timings: list[ShotTiming] = []
-    start = 0.0
-    for index, (need, length, spoken) in enumerate(zip(needs, desired, speech, strict=True)):
-        earliest = start + need
-        if index == len(speech) - 1:
-            cut = max(total, earliest)
-        else:
-            cut = max(earliest, start + length)
-            if settings.snap_to_beats and beats:
-                cut = _snap(start + length, earliest, beats, beat_length)
-        start_frame = round(start * fps)
-        end_frame = max(start_frame + 1, round(cut * fps))
+    overruns: list[int] = []
+    start_frame = 0
+    running = 0.0  # seconds from the film's start to the end of the current shot
+    for index, (spoken, hint) in enumerate(zip(speech, hints, strict=True)):
+        need = speech_need(spoken, settings)
+        if need > hint + 1e-9:
+            overruns.append(index)
+        running += max(hint, need)
+        end_frame = max(start_frame + 1, round(running * fps))
         # Rounding to frames must not make the shot shorter than its line needs.
-        while end_frame / fps < earliest - 1e-9:
+        while (end_frame - start_frame) / fps < need - 1e-9:
             end_frame += 1
+        running = max(running, end_frame / fps - 0.5 / fps)
         voice_start = start_frame / fps + settings.lead_in
         timings.append(ShotTiming(start_frame, end_frame, voice_start, voice_start + spoken))
-        start = end_frame / fps
-    return timings
-
-
-def _snap(desired: float, earliest: float, beats: list[float], beat_length: float) -> float:
-    index = bisect.bisect_left(beats, desired)
-    candidates = [beats[i] for i in (index - 1, index) if 0 <= i < len(beats)]
-    nearest = min(candidates, key=lambda b: abs(b - desired)) if candidates else desired
-    if nearest >= earliest:
-        return nearest
-    later = beats[bisect.bisect_left(beats, earliest)] if earliest <= beats[-1] else None
-    if later is not None and later - desired <= beat_length:
-        return later
-    return max(desired, earliest)
+        start_frame = end_frame
+    return timings, overruns
 
 
 def duck_keyframes(

@@ -1,4 +1,4 @@
-"""Shot timing from speech, beat-snapped cuts and music ducking (pure core)."""
+"""Shot timing from the plan's hints and the speech, and music ducking (pure core)."""
 
 from __future__ import annotations
 
@@ -6,40 +6,46 @@ import itertools
 
 import pytest
 
-from addon.core.sync import SyncSettings, duck_keyframes, time_shots
+from addon.core.sync import duck_keyframes, time_shots
 
 FPS = 24
-BEATS = [i * 60 / 92 for i in range(80)]
 
 
-def test_shots_fill_the_target_and_hold_their_lines():
-    speech = [1.8, 2.2, 2.0, 3.1]
-    timings = time_shots(speech, 30.0, FPS, BEATS)
-    assert timings[0].start_frame == 0 and timings[-1].end_frame == 30 * FPS
+def test_shots_last_their_hints_and_hold_their_lines():
+    speech = [1.8, 2.2, 0.0, 3.1]
+    hints = [7.3, 6.9, 2.55, 13.25]
+    timings, overruns = time_shots(speech, hints, FPS)
+    assert overruns == []
+    assert timings[0].start_frame == 0 and timings[-1].end_frame == round(sum(hints) * FPS)
     for before, after in itertools.pairwise(timings):
         assert before.end_frame == after.start_frame
-    for timing, spoken in zip(timings, speech, strict=True):
+    for timing, spoken, hint in zip(timings, speech, hints, strict=True):
+        assert abs(timing.frames - hint * FPS) <= 1  # within one frame of the plan
         assert timing.voice_start >= timing.start_frame / FPS + 0.4 - 1e-9
-        assert timing.voice_end + 0.6 <= timing.end_frame / FPS + 1e-9  # no line crosses a cut
+        if spoken:
+            assert timing.voice_end + 0.6 <= timing.end_frame / FPS + 1e-9  # no line crosses a cut
         assert timing.voice_end - timing.voice_start == pytest.approx(spoken)
 
 
-def test_cuts_land_on_beats_within_a_frame():
-    timings = time_shots([1.8, 2.2, 2.0, 3.1], 30.0, FPS, BEATS)
-    for timing in timings[:-1]:
-        cut = timing.end_frame / FPS
-        assert min(abs(cut - beat) for beat in BEATS) <= 1 / FPS
+def test_rounding_never_accumulates_along_the_film():
+    hints = [1.01] * 200  # 24.24 frames each
+    timings, _ = time_shots([0.0] * 200, hints, FPS)
+    assert timings[-1].end_frame == round(sum(hints) * FPS)
+    assert {timing.frames for timing in timings} <= {24, 25}
 
 
-def test_a_beat_that_would_cut_speech_is_not_taken():
-    # One long line: the nearest beat to the proportional cut is before the line ends.
-    timings = time_shots([5.0, 0.5], 7.0, FPS, [0.0, 2.0, 4.0, 6.0, 8.0])
-    assert timings[0].end_frame / FPS >= 0.4 + 5.0 + 0.6 - 1e-9
+def test_speech_longer_than_its_hint_runs_long_and_is_reported():
+    timings, overruns = time_shots([10.0, 1.0, 1.0], [2.0, 3.0, 3.0], FPS)
+    assert overruns == [0]
+    assert timings[0].frames / FPS >= 0.4 + 10.0 + 0.6 - 1e-9
+    assert [t.frames for t in timings[1:]] == [72, 72]  # later shots keep their own lengths
 
 
-def test_speech_longer_than_the_target_runs_long_instead_of_cutting():
-    timings = time_shots([10.0, 10.0], 5.0, FPS, settings=SyncSettings(snap_to_beats=False))
-    assert timings[-1].end_frame / FPS >= 2 * (0.4 + 10.0 + 0.6) - 1e-9
+def test_a_shorter_hint_makes_a_shorter_shot():
+    before, _ = time_shots([1.0, 1.0], [5.0, 5.0], FPS)
+    after, _ = time_shots([1.0, 1.0], [3.5, 5.0], FPS)
+    assert after[0].frames == 84 and before[0].frames == 120
+    assert after[1].frames == before[1].frames
 
 
 def test_ducking_dips_by_the_depth_around_each_line():

@@ -23,6 +23,7 @@ from ...core.audio import (
 )
 from ...core.models import ModelError, ModelSpec
 from ...core.validation import BadInput, check_int_range, check_text
+from ...core.voices import check_style, espeak_settings
 from . import JobContext
 from .audio_io import read_wav, to_48k, write_sidecar, write_wav
 
@@ -45,6 +46,7 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
     text = check_speech_text(job.get("text"))
     seed = check_int_range(job.get("seed", 0), "seed", 0, 2**32 - 1)
     speed = _speed(job.get("speed", 1.0))
+    style = check_style(spec.family, spec.id, job.get("style"))
     reference = job.get("reference") or ""
     if reference:
         check_reference_clip(reference)
@@ -66,8 +68,7 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
         voice = {
             "text": text,
             "output": str(raw),
-            "voice": job.get("voice") or "en",
-            "wpm": round(160 * speed),
+            **espeak_settings(job.get("voice") or "en", style, speed),
         }
         try:
             spoken = speak(voice, _Quiet(ctx))

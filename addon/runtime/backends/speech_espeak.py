@@ -22,7 +22,7 @@ _INITIALIZE_PHONEME_EVENTS = 0x0001
 _INITIALIZE_DONT_EXIT = 0x8000
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
-_RATE = 1
+_RATE, _VOLUME, _PITCH, _RANGE = 1, 2, 3, 4
 _EVENT_WORD, _EVENT_END, _EVENT_PHONEME = 1, 5, 7
 
 
@@ -101,12 +101,26 @@ class EspeakVoice:
             index += 1
         return 0
 
-    def synthesize(self, text: str, voice: str = "en", words_per_minute: int = 160) -> Speech:
+    def synthesize(
+        self,
+        text: str,
+        voice: str = "en",
+        words_per_minute: int = 160,
+        pitch: int = 50,
+        pitch_range: int = 50,
+        volume: int = 100,
+    ) -> Speech:
         with self._lock:
             self._speech = Speech()
             if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise ValueError(f"espeak-ng has no voice '{voice}'")
-            self.lib.espeak_SetParameter(_RATE, int(words_per_minute), 0)
+            for parameter, value in (
+                (_RATE, words_per_minute),
+                (_PITCH, pitch),
+                (_RANGE, pitch_range),
+                (_VOLUME, volume),
+            ):
+                self.lib.espeak_SetParameter(parameter, int(value), 0)
             encoded = text.encode("utf-8")
             self.lib.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
             self.lib.espeak_Synchronize()
@@ -141,7 +155,12 @@ def write_wav(path: Path, samples: bytes, sample_rate: int) -> Path:
 def synthesize_to_file(job: dict) -> dict:
     engine = EspeakVoice.get()
     speech = engine.synthesize(
-        job["text"], voice=job.get("voice", "en"), words_per_minute=job.get("wpm", 160)
+        job["text"],
+        voice=job.get("voice", "en"),
+        words_per_minute=job.get("wpm", 160),
+        pitch=job.get("pitch", 50),
+        pitch_range=job.get("range", 50),
+        volume=job.get("volume", 100),
     )
     output = Path(job["output"])
     write_wav(output, bytes(speech.samples), engine.sample_rate)
