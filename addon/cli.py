@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     source = film.add_mutually_exclusive_group(required=True)
     source.add_argument("--brief", help="the brief text")
     source.add_argument("--brief-file", metavar="FILE", help="read the brief from a UTF-8 text file")
+    source.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="build from an exported (and edited) plan JSON; only shots whose media changed are remade",
+    )
     film.add_argument(
         "--out", required=True, metavar="FILE", help="the video to write (.mp4, or .mov for prores)"
     )
@@ -95,7 +100,47 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="make moving shots with this text-to-video model (e.g. ltx-video) when its weights are here",
     )
+    install = commands.add_parser(
+        "install-runtime",
+        help="create the model runtime venv (what Preferences > Install Runtime does)",
+        description="Create a venv for the model worker with the pinned stack, and point the "
+        "preferences at it. Blender's own Python is not touched.",
+    )
+    install.add_argument(
+        "--profile",
+        choices=["previz", "models"],
+        default="models",
+        help="previz: storyboards, espeak voice, music, mastering (small); models: torch and the model stack",
+    )
+    install.add_argument(
+        "--wheels", metavar="DIR", help="install only from this folder of wheels (no network)"
+    )
+    install.add_argument(
+        "--venv", metavar="DIR", help="where to create the venv (default: the extension's folder)"
+    )
     return parser
+
+
+def _run_install_runtime(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    options = {"profile": "full" if args.profile == "models" else "previz"}
+    if args.wheels:
+        options["wheelhouse"] = str(Path(args.wheels).expanduser().resolve())
+    if args.venv:
+        options["venv_dir"] = str(Path(args.venv).expanduser().resolve())
+    try:
+        result = bpy.ops.storyloom.install_runtime(**options)
+    except RuntimeError as error:  # the operator's ERROR report
+        print(f"storyloom: error: {str(error).strip().removeprefix('Error: ')}", file=sys.stderr)
+        return 1
+    if result != {"FINISHED"}:
+        print("storyloom: error: the runtime was not installed", file=sys.stderr)
+        return 1
+    from .prefs import get_preferences
+
+    print(f"[storyloom] runtime ready: {get_preferences().runtime_python}")
+    return 0
 
 
 def _planner_choice(text: str):
@@ -117,16 +162,42 @@ def _run_film(args: argparse.Namespace) -> int:
     from .prefs import get_preferences
 
     output = Path(args.out).expanduser().resolve()
+    from .core import plan as plan_io
+
+    plan = None
     if args.brief_file:
         try:
             brief = Path(args.brief_file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             print(f"storyloom: error: cannot read the brief file {args.brief_file}: {error}", file=sys.stderr)
             return 1
+    elif args.plan:
+        try:
+            plan = plan_io.load(Path(args.plan))  # the same checks as Import Plan
+        except plan_io.PlanError as error:
+            print(f"storyloom: error: {error}", file=sys.stderr)
+            return 1
+        brief = plan["brief"]
     else:
         brief = args.brief
     if args.runtime_python:
         get_preferences().runtime_python = args.runtime_python
+    request = film.FilmRequest(
+        plan=plan,
+        brief=brief,
+        output=output,
+        preset=args.preset,
+        title=args.title,
+        look=args.look,
+        wav=not args.no_wav,
+        png_sequence=Path(args.png_sequence).resolve() if args.png_sequence else None,
+    )
+    planner = _planner_choice(args.planner)
+    try:  # before anything is written (the .blend below included)
+        film_run.check_runtime(bpy.context.scene, request, args.image_model, args.video_model, planner)
+    except USER_ERRORS as error:
+        print(f"storyloom: error: {error}", file=sys.stderr)
+        return 1
     blend = None
     if args.save is not None:
         blend = Path(args.save).expanduser().resolve() if args.save else output.with_suffix(".blend")
@@ -134,23 +205,13 @@ def _run_film(args: argparse.Namespace) -> int:
             print(f"storyloom: error: the folder for {blend} does not exist", file=sys.stderr)
             return 1
         bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # so '//' media lands beside it
-    preset = args.preset
-    request = film.FilmRequest(
-        brief=brief,
-        output=output,
-        preset=preset,
-        title=args.title,
-        look=args.look,
-        wav=not args.no_wav,
-        png_sequence=Path(args.png_sequence).resolve() if args.png_sequence else None,
-    )
     try:
         build = film_run.start_build(
             bpy.context.scene,
             request,
             image_model=args.image_model,
             video_model=args.video_model,
-            planner=_planner_choice(args.planner),
+            planner=planner,
         )
         report = film.run_to_end(build, lambda stage, f: print(f"[storyloom] {f:4.0%} {stage}", flush=True))
     except (*USER_ERRORS, RuntimeError) as error:
@@ -206,6 +267,8 @@ def main(argv: list[str]) -> int:
         return _run_doctor(args)
     if args.command == "film":
         return _run_film(args)
+    if args.command == "install-runtime":
+        return _run_install_runtime(args)
     parser.print_help()
     return 2
 

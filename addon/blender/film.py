@@ -3,7 +3,8 @@
 The build is a generator of small steps. Headless runs drive it to the end; the modal operator
 advances it one step per timer tick, so Blender stays responsive between steps and Esc can stop
 it between any two. Model work (cards, speech, music, loudness) runs in the worker; landing,
-layout, grading and rendering run here, on Blender's main thread.
+layout and grading run here, one shot per step; the final render runs here headless and in a
+second Blender when the artist's window is open (``background_render``).
 """
 
 from __future__ import annotations
@@ -26,22 +27,14 @@ from ..core.models import ModelSpec, load_registry, weights_present
 from ..core.paths import StoryloomPathError, contained_path
 from ..core.plan import shot_seed
 from ..core.presets import get_preset
-from ..core.sync import SyncSettings, duck_keyframes, time_shots
+from ..core.runtime_probe import PREVIZ_MODULES, check_runtime_modules, modules_for
+from ..core.sync import duck_keyframes, time_shots
 from ..core.validation import BadInput
-from ..core.video import VideoRules
 from ..runtime.tracker import JobTracker
-from . import delivery, film_jobs, look, planning, shot_list, timeline
+from . import background_render, delivery, film_jobs, look, planning, shot_list, timeline
+from .film_report import FilmReport
 from .planning import PlannerChoice
 from .sound_io import wav_seconds
-
-BACKENDS = {
-    "director": "rules (offline)",
-    "images": "previz storyboard cards",
-    "video": "camera moves as animated strip transforms",
-    "speech": "espeak-ng",
-    "music": "procedural composer",
-    "post": "compositor look group",
-}
 
 
 @dataclass
@@ -70,71 +63,14 @@ class FilmRequest:
     allow_online: bool = False
     device: str = "auto"
     memory_mode: str = "balanced"
-
-
-@dataclass
-class FilmReport:
-    output: Path
-    plan: dict = field(default_factory=dict)
-    stages: dict[str, float] = field(default_factory=dict)
-    shots: list[dict] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    lufs_before: float = 0.0
-    lufs_target: float = 0.0
-    lufs_after: float = 0.0
-    peak_dbfs: float = 0.0
-    duration: float = 0.0
-    frames: int = 0
-    warnings: list[str] = field(default_factory=list)
-    regenerated: list[str] = field(default_factory=list)  # shots whose media this build made
-
-    backends: dict[str, str] = field(default_factory=lambda: dict(BACKENDS))
-
-    def to_dict(self) -> dict:
-        return {
-            "output": str(self.output),
-            "title": self.plan.get("film", {}).get("title"),
-            "preset": self.plan.get("film", {}).get("preset"),
-            "duration": self.duration,
-            "frames": self.frames,
-            "stages_seconds": self.stages,
-            "total_seconds": round(sum(self.stages.values()), 3),
-            "shots": self.shots,
-            "backends": self.backends,
-            "files": self.files,
-            "loudness": {
-                "measured_lufs": self.lufs_before,
-                "target_lufs": self.lufs_target,
-                "delivered_lufs": self.lufs_after,
-                "peak_dbfs": self.peak_dbfs,
-            },
-            "warnings": self.warnings,
-            "regenerated": self.regenerated,
-        }
-
-    def text(self) -> str:
-        lines = [
-            f"Storyloom film: {self.output}",
-            f"  {len(self.shots)} shots, {self.duration:.3f} s ({self.frames} frames)",
-        ]
-        for shot in self.shots:
-            lines.append(
-                f"  {shot['id']}  {shot['start']:7.3f}-{shot['end']:7.3f} s  {shot['camera']:<9} "
-                f"{shot['line'][:60]}"
-            )
-        lines.append(
-            f"  loudness: {self.lufs_before:.1f} LUFS mixed -> {self.lufs_after:.1f} LUFS delivered "
-            f"(target {self.lufs_target:.0f}), peak {self.peak_dbfs:.1f} dBFS"
-        )
-        lines.append(
-            "  stages: "
-            + ", ".join(f"{k} {v:.2f}s" for k, v in self.stages.items())
-            + f"; total {sum(self.stages.values()):.2f}s"
-        )
-        lines.append("  backends: " + "; ".join(f"{k}: {v}" for k, v in self.backends.items()))
-        lines += [f"  file: {f}" for f in self.files]
-        lines += [f"  warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
+    # The scene's voice table by character name (model, voice, language, speed, style, seed,
+    # reference): what the artist chose for each character's voice.
+    voices: dict[str, dict] = field(default_factory=dict)
+    runtime_python: str = ""  # checked for the packages the plan's backends import
+    # Render the final film in a second Blender, polled per tick (the interactive operator);
+    # headless builds render in this process.
+    render_in_background: bool = False
+    fit: str = "FILL"  # how a model's picture meets the frame: FILL or FIT (timeline.FITS)
 
 
 def check_output(path: Path, extension: str) -> Path:
@@ -244,195 +180,198 @@ class FilmBuild:
             return plan
         return None
 
+    def _render_in_background(self, master_wav: Path) -> Iterator[tuple[str, float]]:
+        """The render in a second Blender, polled once per tick (the UI never waits on it)."""
+        steps = background_render.render_steps(self.scene, self.report.output)
+        try:
+            with timeline.master_audio(self.scene, master_wav):
+                fraction = next(steps)  # saves the edit's copy (with the master mix) and starts it
+            while True:
+                yield "render", 0.7 + 0.2 * fraction
+                if self.cancelled:
+                    return
+                fraction = next(steps)
+        except StopIteration:
+            return
+        finally:
+            steps.close()  # a cancel stops the child and removes its partial file
+
     # -- the build --------------------------------------------------------------------------
     def steps(self) -> Iterator[tuple[str, float]]:
-        request, report = self.request, self.report
+        """The whole build, as (stage, fraction done) steps; stops after any step once cancelled."""
         started = time.perf_counter()
         plan = yield from self._plan()
         if plan is None:
             return
-        if request.look:
-            plan["style"]["grade"] = request.look
-        preset = get_preset(plan["film"]["preset"])
-        report.output = check_output(request.output, preset.extension)
-        # Warnings found before the plan (media folder, missing video weights) are kept.
-        report.plan, report.lufs_target = plan, preset.lufs
-        report.warnings = [*report.warnings, *plan["warnings"]]
-        folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}")
-        folder.mkdir(parents=True, exist_ok=True)
-        self.scene["storyloom_plan"] = plan_io.to_json(plan)
-        self.scene["storyloom_dirty_shots"] = "[]"  # a fresh build makes every shot
-        shot_list.load_shots(self.scene)
-        report.files.append(str(plan_io.save(plan, folder / "plan.json")))
+        self._prepare(plan)
         self._timed("plan", started)
         yield "plan", 0.05
+        stages = (self._make_media, self._grade, self._speech_and_music, self._layout, self._master)
+        for stage in (*stages, self._render, self._write_outputs):
+            yield from stage()
+            if self.cancelled:
+                return
 
-        started = time.perf_counter()
-        film, style = plan["film"], plan["style"]
-        # Each shot's media is named by what made it: a shot whose prompt, seed, model or line did
-        # not change finds its files from the last build and is not made again.
-        shots = plan["shots"]
+    def _prepare(self, plan: dict) -> None:
+        """Everything that can refuse the plan, before any file is written; then the plan itself."""
+        request, report = self.request, self.report
+        if request.look:
+            plan["style"]["grade"] = request.look
+        self.plan, self.preset = plan, get_preset(plan["film"]["preset"])
+        report.output = check_output(request.output, self.preset.extension)
+        # Warnings found before the plan (media folder, missing video weights) are kept.
+        report.plan, report.lufs_target = plan, self.preset.lufs
+        report.warnings = [*report.warnings, *plan["warnings"]]
         runtime = film_jobs.Runtime(
             request.models_folder, request.allow_online, request.device, request.memory_mode
         )
-        registry = load_registry(request.models_folder) if any("path" in shot for shot in shots) else {}
-        models = [
-            film_jobs.shot_models(
-                shot, request.image_model, self.video_model, registry, request.models_folder
-            )
-            for shot in shots
-        ]
-        wanted = {
-            "cards": [film_jobs.picture_job(plan, i, image, runtime) for i, (image, _) in enumerate(models)],
-            "voice": [film_jobs.voice_job(plan, i) for i in range(len(shots))],
-            "video": [
-                film_jobs.video_job(plan, i, video, runtime) if video else None
-                for i, (_, video) in enumerate(models)
-            ],
+        registry = load_registry(request.models_folder)
+        # A style a voice cannot do, a missing voice model or reference clip stops the build here.
+        voices = film_jobs.voices_for(plan, request.voices, registry, request.models_folder)
+        self.folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}")
+        self.media = film_jobs.shot_media(
+            plan, self.folder, request.image_model, self.video_model, registry, voices, runtime
+        )
+        if request.runtime_python:  # the plan's models and voices need their packages there
+            families = {spec.family for pair in self.media.models for spec in pair if spec is not None}
+            families |= {spec.family for _, spec in voices.values()}
+            needed = [*PREVIZ_MODULES, *(m for family in families for m in modules_for(family))]
+            check_runtime_modules(request.runtime_python, needed, "this film")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.scene["storyloom_plan"] = plan_io.to_json(plan)
+        self.scene["storyloom_dirty_shots"] = "[]"  # a fresh build makes every shot
+        shot_list.load_shots(self.scene)
+        report.files.append(str(plan_io.save(plan, self.folder / "plan.json")))
+        report.warnings.extend(self.media.warnings)
+        report.regenerated = self.media.regenerated
+
+    def _make_media(self) -> Iterator[tuple[str, float]]:
+        """Submit every missing card, clip and line at once; wait for the pictures and clips."""
+        started = time.perf_counter()
+        self.submitted = {
+            kind: [self._submit(job) for job, _ in jobs] for kind, jobs in self.media.jobs.items()
         }
-        suffixes = {"cards": ".png", "voice": ".wav", "video": ""}
-        paths = {
-            kind: [
-                film_jobs.keyed(folder / kind, shot["id"], job, suffixes[kind]) if job else None
-                for shot, job in zip(shots, jobs, strict=True)
-            ]
-            for kind, jobs in wanted.items()
-        }
-        missing = {
-            kind: [path is not None and not path.exists() for path in kinds] for kind, kinds in paths.items()
-        }
-        report.regenerated = [
-            shot["id"] for index, shot in enumerate(shots) if any(m[index] for m in missing.values())
-        ]
-        key = {"cards": "output", "voice": "output", "video": "output_dir"}
-        submitted = {
-            kind: [
-                self._submit({**job, key[kind]: str(path)})
-                for job, path, absent in zip(wanted[kind], paths[kind], missing[kind], strict=True)
-                if absent
-            ]
-            for kind in wanted
-        }
-        cards, voices, clips = paths["cards"], paths["voice"], paths["video"]
-        card_jobs, speech_jobs, video_jobs = submitted["cards"], submitted["voice"], submitted["video"]
-        clip_fps = [VideoRules.from_defaults(video.defaults).fps if video else 0.0 for _, video in models]
-        yield from self._wait(card_jobs, "images", 0.15)
+        yield from self._wait(self.submitted["cards"], "images", 0.15)
         if self.cancelled:
             return
         self._timed("images", started)
-        if video_jobs:
+        if self.submitted["video"]:
             started = time.perf_counter()
-            yield from self._wait(video_jobs, "video", 0.3)
-            if self.cancelled:
-                return
+            yield from self._wait(self.submitted["video"], "video", 0.3)
             self._timed("video", started)
 
+    def _grade(self) -> Iterator[tuple[str, float]]:
+        """Each shot's still through the look group, one per tick."""
         started = time.perf_counter()
-        graded = [folder / "graded" / f"{shot['id']}.png" for shot in plan["shots"]]
-        group = look.build_look_group(style["grade"], denoise=request.denoise, glare=request.glare)
-        for index, (source, target) in enumerate(zip(cards, graded, strict=True)):
+        cards = self.media.cards
+        self.graded = [self.folder / "graded" / f"{shot['id']}.png" for shot in self.plan["shots"]]
+        request = self.request
+        group = look.build_look_group(
+            self.plan["style"]["grade"], denoise=request.denoise, glare=request.glare
+        )
+        for index, (source, target) in enumerate(zip(cards, self.graded, strict=True)):
             look.grade_stills(self.scene, [source], [target], group)
             yield "grade", 0.15 + 0.2 * (index + 1) / len(cards)
             if self.cancelled:
                 return
         self._timed("grade", started)
 
+    def _speech_and_music(self) -> Iterator[tuple[str, float]]:
+        """The lines' lengths time the shots; then the score is composed to the film's length."""
         started = time.perf_counter()
-        yield from self._wait(speech_jobs, "speech", 0.4)
+        yield from self._wait(self.submitted["voice"], "speech", 0.4)
         if self.cancelled:
             return
-        durations = [wav_seconds(path) for path in voices]
-        needed = sum(durations) + len(durations) * (SyncSettings().lead_in + SyncSettings().lead_out)
-        total_estimate = max(film["target_duration"], needed) + 2.0
-        beats = [i * 60.0 / style["bpm"] for i in range(int(total_estimate * style["bpm"] / 60) + 1)]
-        timings = time_shots(durations, film["target_duration"], film["fps"], beats)
-        total_seconds = timings[-1].end_frame / film["fps"]
+        film, style, shots = self.plan["film"], self.plan["style"], self.plan["shots"]
+        self.lines = [
+            [timeline.LineMedia(path, job["speaker"], job["text"], wav_seconds(path)) for job, path in spoken]
+            for spoken in self.media.lines
+        ]
+        speech = [timeline.space_lines(shot_lines) for shot_lines in self.lines]
+        self.timings, overruns = time_shots(speech, [shot["duration_hint"] for shot in shots], film["fps"])
+        for index in overruns:
+            self.report.warnings.append(
+                f"Shot {shots[index]['id']}'s lines need {self.timings[index].frames / film['fps']:.2f} s, "
+                f"longer than its {shots[index]['duration_hint']:g} s: it runs long rather than cut a line."
+            )
         music = self._submit(
             {
                 "task": "music",
-                "output": str(folder / "music.wav"),
-                "duration": total_seconds,
+                "output": str(self.folder / "music.wav"),
+                "duration": self.timings[-1].end_frame / film["fps"],
                 "bpm": style["bpm"],
                 "key": style["key"],
                 "mode": style["mode"],
                 "energy": style["energy"],
-                "seed": plan["characters"][0]["seed"],
+                "seed": self.plan["characters"][0]["seed"],
             }
         )
         yield from self._wait([music], "music", 0.5)
-        if self.cancelled:
-            return
         self._timed("audio", started)
 
+    def _layout(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
-        voice_spans = [(t.voice_start, t.voice_end) for t in timings]
+        request, plan, timings = self.request, self.plan, self.timings
+        fps = plan["film"]["fps"]
+        voice_spans = [
+            (timing.voice_start + line.offset, timing.voice_start + line.offset + line.duration)
+            for timing, shot_lines in zip(timings, self.lines, strict=True)
+            for line in shot_lines
+        ]
         keys = duck_keyframes(
             voice_spans, request.music_level, request.duck_db, request.duck_attack, request.duck_release
         )
-        media = [
-            timeline.ShotMedia(picture, voice, " ".join(line["text"] for line in shot["lines"]))
-            for shot, picture, voice in zip(plan["shots"], graded, voices, strict=True)
+        shot_media = [
+            timeline.ShotMedia(picture, shot_lines, " ".join(line["text"] for line in shot["lines"]))
+            for shot, picture, shot_lines in zip(plan["shots"], self.graded, self.lines, strict=True)
         ]
-        for media_item, clip, model_fps, timing in zip(media, clips, clip_fps, timings, strict=True):
+        clips = zip(shot_media, self.media.clips, self.media.clip_fps, timings, strict=True)
+        for item, clip, model_fps, timing in clips:
             if clip is not None:
-                media_item.frames = film_jobs.clip_frames(clip, model_fps, film["fps"], timing.frames)
-        summary = timeline.layout(self.scene, plan, timings, media, folder / "music.wav", keys)
-        delivery.configure(self.scene, preset)
-        report.frames, report.duration = summary["frames"], summary["frames"] / film["fps"]
-        report.shots = [
-            {
-                "id": shot["id"],
-                "start": t.start_frame / film["fps"],
-                "end": t.end_frame / film["fps"],
-                "voice_start": t.voice_start,
-                "voice_end": t.voice_end,
-                "camera": shot["camera"],
-                "line": media_item.subtitle,
-                "prompt": shot["prompt"],
-                "seed": shot_seed(plan, index),
-                "made_with": next((spec.id for spec in models[index] if spec is not None), "previz"),
-                "path": shot.get("path", "previz"),
-            }
-            for index, (shot, t, media_item) in enumerate(zip(plan["shots"], timings, media, strict=True))
-        ]
+                item.frames = film_jobs.clip_frames(clip, model_fps, fps, timing.frames)
+        summary = timeline.layout(
+            self.scene, plan, timings, shot_media, self.folder / "music.wav", keys, fit=request.fit
+        )
+        delivery.configure(self.scene, self.preset)
+        self.report.frames, self.report.duration = summary["frames"], summary["frames"] / fps
+        self.report.shots = shot_records(plan, timings, shot_media, self.media.models)
         self._timed("layout", started)
         yield "layout", 0.6
 
+    def _master(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
-        mix = delivery.mixdown(self.scene, folder / "mix.wav")
-        master_wav = folder / "master.wav"
-        mastered = self._submit(
-            {
-                "task": "master",
-                "path": str(mix),
-                "output": str(master_wav),
-                "target_lufs": preset.lufs,
-                "ceiling_db": -1.0,
-            }
-        )
+        mix = delivery.mixdown(self.scene, self.folder / "mix.wav")
+        self.master_wav = self.folder / "master.wav"
+        job = {"task": "master", "path": str(mix), "output": str(self.master_wav), "ceiling_db": -1.0}
+        mastered = self._submit({**job, "target_lufs": self.preset.lufs})
         yield from self._wait([mastered], "master", 0.65)
         if self.cancelled:
             return
-        result = mastered.state.result
-        report.lufs_before, report.lufs_after, report.peak_dbfs = (
-            result["lufs_before"],
-            result["lufs"],
-            result["peak_dbfs"],
-        )
+        result, report = mastered.state.result, self.report
+        report.lufs_before, report.lufs_after = result["lufs_before"], result["lufs"]
+        report.peak_dbfs = result["peak_dbfs"]
         self._timed("master", started)
         yield "master", 0.7
 
+    def _render(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
-        with timeline.master_audio(self.scene, master_wav):
-            delivery.render_video(self.scene, report.output)
-        report.files.insert(0, str(report.output))
+        if self.request.render_in_background:
+            yield from self._render_in_background(self.master_wav)
+            if self.cancelled:
+                return
+        else:
+            with timeline.master_audio(self.scene, self.master_wav):
+                delivery.render_video(self.scene, self.report.output)
+        self.report.files.insert(0, str(self.report.output))
         self._timed("render", started)
         yield "render", 0.9
 
+    def _write_outputs(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
+        request, report = self.request, self.report
         if request.wav:
             wav = report.output.with_suffix(".wav")
-            write_atomic(wav, lambda temp: shutil.copyfile(master_wav, temp))
+            write_atomic(wav, lambda temp: shutil.copyfile(self.master_wav, temp))
             report.files.append(str(wav))
         if request.png_sequence is not None:
             report.files.append(str(delivery.render_png_sequence(self.scene, Path(request.png_sequence))))
@@ -441,6 +380,38 @@ class FilmBuild:
         report.files.append(str(report_path))
         self._timed("outputs", started)
         yield "done", 1.0
+
+
+def shot_records(plan: dict, timings: list, shot_media: list, models: list) -> list[dict]:
+    """The report's shots: where each sits, what it says (line by line) and what made it."""
+    fps = plan["film"]["fps"]
+    records = []
+    for index, (shot, timing, media) in enumerate(zip(plan["shots"], timings, shot_media, strict=True)):
+        records.append(
+            {
+                "id": shot["id"],
+                "start": timing.start_frame / fps,
+                "end": timing.end_frame / fps,
+                "voice_start": timing.voice_start,
+                "voice_end": timing.voice_end,
+                "camera": shot["camera"],
+                "line": media.subtitle,
+                "prompt": shot["prompt"],
+                "seed": shot_seed(plan, index),
+                "made_with": next((spec.id for spec in models[index] if spec is not None), "previz"),
+                "path": shot.get("path", "previz"),
+                "lines": [
+                    {
+                        "speaker": line.speaker,
+                        "text": line.text,
+                        "start": round(timing.voice_start + line.offset, 4),
+                        "end": round(timing.voice_start + line.offset + line.duration, 4),
+                    }
+                    for line in media.lines
+                ],
+            }
+        )
+    return records
 
 
 def run_to_end(build: FilmBuild, on_step=None) -> FilmReport:

@@ -9,14 +9,23 @@ from an earlier build and is not made again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.keys import artifact_key
-from ..core.models import IMAGE_TASKS, TASK_TEXT_TO_IMAGE, TASK_TEXT_TO_VIDEO, ModelSpec, weights_present
+from ..core.audio import check_reference_clip
+from ..core.keys import artifact_key, file_digest
+from ..core.models import (
+    TASK_SPEECH,
+    TASK_TEXT_TO_IMAGE,
+    TASK_TEXT_TO_VIDEO,
+    ModelSpec,
+    get_spec,
+    weights_present,
+)
 from ..core.plan import shot_seed
-from ..core.validation import MAX_PROMPT_CHARS, check_image_params
+from ..core.validation import MAX_PROMPT_CHARS, BadInput, check_image_params
 from ..core.video import VideoRules, check_video_params, retime
+from ..core.voices import Voice, character_voice, check_style
 
 
 @dataclass(frozen=True)
@@ -43,18 +52,30 @@ def shot_models(
     video_model: ModelSpec | None,
     registry: dict[str, ModelSpec],
     models_folder: Path | None,
-) -> tuple[ModelSpec | None, ModelSpec | None]:
-    """(image model, video model) for one shot; (None, None) means a previz card."""
+) -> tuple[ModelSpec | None, ModelSpec | None, str]:
+    """(image model, video model, why previz) for one shot; no model means a previz card.
+
+    The third item is empty unless the plan asked for a model this build cannot use.
+    """
     if "path" not in shot:  # a rule-based plan: the build's own choices for every shot
-        return image_model, video_model
-    spec = registry.get(shot.get("model", ""))
-    if spec is None or models_folder is None or not weights_present(spec, models_folder):
-        return None, None
-    if shot["path"] == "image" and spec.task in IMAGE_TASKS:
-        return spec, None
+        return image_model, video_model, ""
+    if shot["path"] == "previz":
+        return None, None, ""
+    wanted = shot.get("model", "")
+    spec = registry.get(wanted)
+    if spec is None:
+        return None, None, f"its {shot['path']} model '{wanted}' is not in the registry"
+    if models_folder is None or not weights_present(spec, models_folder):
+        return (
+            None,
+            None,
+            f"its {shot['path']} model '{wanted}' has no weights on this machine ({spec.source})",
+        )
+    if shot["path"] == "image" and spec.task == TASK_TEXT_TO_IMAGE:
+        return spec, None, ""
     if shot["path"] == "video" and spec.task == TASK_TEXT_TO_VIDEO:
-        return None, spec
-    return None, None
+        return None, spec, ""
+    return None, None, f"model '{wanted}' ({spec.task}) cannot make the {shot['path']} path from a prompt"
 
 
 def picture_job(plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime) -> dict:
@@ -113,18 +134,67 @@ def video_job(plan: dict, index: int, spec: ModelSpec, runtime: Runtime) -> dict
     return {"task": "video", "spec": spec.to_dict(), "params": params.to_dict(), **runtime.fields()}
 
 
-def voice_job(plan: dict, index: int) -> dict:
-    shot = plan["shots"][index]
-    return {
-        "task": "speech",
-        "voice": plan["characters"][0]["voice"],
-        "text": " ".join(line["text"] for line in shot["lines"]),
-    }
+def voices_for(
+    plan: dict, table: dict[str, dict], registry: dict[str, ModelSpec], models_folder: Path | None
+) -> dict[str, tuple[Voice, ModelSpec]]:
+    """Each speaking character's voice and speech model, checked before anything is made.
+
+    ``table``: the scene's voice table rows by character name (the artist's choices).
+    """
+    speakers = {line["speaker"] for shot in plan["shots"] for line in shot["lines"]}
+    voices = {}
+    for character in plan["characters"]:
+        if character["name"] not in speakers:
+            continue
+        voice = character_voice(character, table.get(character["name"]))
+        spec = get_spec(registry, voice.model)
+        if spec.task != TASK_SPEECH:
+            raise BadInput(
+                f"{character['name']}'s voice model '{spec.id}' does not speak (task: {spec.task})."
+            )
+        if not weights_present(spec, models_folder or Path()):
+            raise BadInput(
+                f"{character['name']}'s voice model '{spec.id}' has no weights on this machine "
+                f"({spec.source}): install it, or give the character an espeak voice."
+            )
+        check_style(spec.family, spec.id, voice.style)
+        if voice.reference:
+            check_reference_clip(voice.reference)
+        voices[character["name"]] = (voice, spec)
+    return voices
+
+
+def line_jobs(
+    plan: dict, index: int, voices: dict[str, tuple[Voice, ModelSpec]], runtime: Runtime
+) -> list[dict]:
+    """One speech job per spoken line of a shot, in the line's speaker's voice, in order."""
+    jobs = []
+    for line in plan["shots"][index]["lines"]:
+        if not line["text"].strip():
+            continue
+        voice, spec = voices[line["speaker"]]
+        job = {
+            "task": "speech-line",
+            "spec": spec.to_dict(),
+            "text": line["text"],
+            "speaker": line["speaker"],
+            **voice.to_dict(),
+            "style": check_style(spec.family, spec.id, voice.style),
+            **runtime.fields(),
+        }
+        if voice.reference:  # the clip's content shapes the voice, not its file name
+            job["reference_sha256"] = file_digest(Path(voice.reference))
+        jobs.append(job)
+    return jobs
+
+
+# Job fields that do not change what a job makes: where it runs, where it writes, who speaks.
+NOT_IN_KEY = ("output", "output_dir", "models_folder", "allow_online", "speaker", "reference")
 
 
 def keyed(folder: Path, shot_id: str, job: dict, suffix: str) -> Path:
     """``<folder>/<shot>-<key of the job>``: the same job always writes (and finds) the same file."""
-    what = {k: v for k, v in job.items() if k not in ("output", "output_dir")}
+    what = {k: v for k, v in job.items() if k not in NOT_IN_KEY}
     return folder / f"{shot_id}-{artifact_key(what)}{suffix}"
 
 
@@ -134,3 +204,62 @@ def clip_frames(folder: Path, model_fps: float, fps: float, length: int) -> list
     indices = retime(len(frames), model_fps, fps)
     indices += [indices[-1]] * max(0, length - len(indices))
     return [frames[index] for index in indices[:length]]
+
+
+@dataclass
+class BuildMedia:
+    """What a build asks the worker for, shot by shot, and where each result lives."""
+
+    models: list[tuple[ModelSpec | None, ModelSpec | None]] = field(default_factory=list)
+    cards: list[Path] = field(default_factory=list)
+    clips: list[Path | None] = field(default_factory=list)
+    clip_fps: list[float] = field(default_factory=list)
+    lines: list[list[tuple[dict, Path]]] = field(default_factory=list)  # (speech job, WAV) per line
+    jobs: dict[str, list[tuple[dict, Path]]] = field(default_factory=dict)  # kind -> jobs to run
+    regenerated: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def shot_media(
+    plan: dict,
+    folder: Path,
+    image_model: ModelSpec | None,
+    video_model: ModelSpec | None,
+    registry: dict[str, ModelSpec],
+    voices: dict[str, tuple[Voice, ModelSpec]],
+    runtime: Runtime,
+) -> BuildMedia:
+    """Every shot's card or picture, clip and lines, named by what makes them.
+
+    Only the files that do not exist yet become jobs: a shot whose prompt, seed, model, line
+    and voice did not change finds its media from an earlier build.
+    """
+    media = BuildMedia(jobs={"cards": [], "video": [], "voice": []})
+    for index, shot in enumerate(plan["shots"]):
+        image, video, why = shot_models(shot, image_model, video_model, registry, runtime.models_folder)
+        if why:
+            media.warnings.append(f"Shot {shot['id']} is a previz card: {why}.")
+        media.models.append((image, video))
+        card_job = picture_job(plan, index, image, runtime)
+        card = keyed(folder / "cards", shot["id"], card_job, ".png")
+        wanted = [("cards", card_job, card, "output")]
+        media.cards.append(card)
+        clip = None
+        if video is not None:
+            video_params = video_job(plan, index, video, runtime)
+            clip = keyed(folder / "video", shot["id"], video_params, "")
+            wanted.append(("video", video_params, clip, "output_dir"))
+        media.clips.append(clip)
+        media.clip_fps.append(VideoRules.from_defaults(video.defaults).fps if video else 0.0)
+        spoken = []
+        for job in line_jobs(plan, index, voices, runtime):
+            wav = keyed(folder / "voice", shot["id"], job, ".wav")
+            spoken.append((job, wav))
+            wanted.append(("voice", job, wav, "output"))
+        media.lines.append(spoken)
+        missing = [item for item in wanted if not item[2].exists()]
+        for kind, job, path, output_field in missing:
+            media.jobs[kind].append(({**job, output_field: str(path)}, path))
+        if missing:
+            media.regenerated.append(shot["id"])
+    return media

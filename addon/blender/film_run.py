@@ -9,7 +9,7 @@ import bpy
 from ..core import plan as plan_io
 from ..core.llm_server import check_endpoint
 from ..core.models import TASK_TEXT_TO_IMAGE, TASK_TEXT_TO_VIDEO, ModelError, get_spec, load_registry
-from ..core.runtime_probe import check_runtime_python
+from ..core.runtime_probe import PREVIZ_MODULES, check_runtime_modules, check_runtime_python, modules_for
 from ..core.validation import BadInput
 from ..prefs import get_preferences
 from . import film, project, worker_session
@@ -30,19 +30,21 @@ def start_build(
     ``video_model``: a text-to-video model id for moving shots; used when its weights are on
     this machine, otherwise the build falls back to previz and says so in the report.
     """
-    check_runtime_python(project.runtime_python())
+    check_runtime(scene, request, image_model, video_model, planner)
     if planner is not None:
         if planner.kind not in PLANNERS:
             raise BadInput(f"Unknown planner {planner.kind!r}; known: {', '.join(PLANNERS)}.")
         if planner.kind == "server":
             check_endpoint(planner.url, bool(bpy.app.online_access))  # refuse before any work
         request.planner = planner
-    if image_model or video_model or request.planner.kind != "rules":
-        prefs = get_preferences()
-        request.models_folder = project.models_folder()
-        registry = load_registry(request.models_folder)
-        request.allow_online = bool(bpy.app.online_access)
-        request.device, request.memory_mode = prefs.device, prefs.memory_mode
+    # Always: a scene plan names its shots' models, and a voice may be a model too.
+    prefs = get_preferences()
+    request.models_folder = project.models_folder()
+    registry = load_registry(request.models_folder)
+    request.allow_online = bool(bpy.app.online_access)
+    request.device, request.memory_mode = prefs.device, prefs.memory_mode
+    request.voices = voice_table(scene)
+    request.runtime_python = project.runtime_python()
     if image_model:
         request.image_model = get_spec(registry, image_model)
         if request.image_model.task != TASK_TEXT_TO_IMAGE:
@@ -58,6 +60,48 @@ def start_build(
     build = film.FilmBuild(scene, request, worker_session.get_client(), media.path)
     build.report.warnings.extend(media.warnings)
     return build
+
+
+def check_runtime(
+    scene: bpy.types.Scene,
+    request: film.FilmRequest,
+    image_model: str = "",
+    video_model: str = "",
+    planner: PlannerChoice | None = None,
+) -> None:
+    """Refuse a runtime Python that lacks what this build's backends import, before any work.
+
+    Known up front: the zero-download backends, the chosen image/video/planner models, the
+    voices of the scene's voice table and the models a scene plan names. (A plan an LLM writes
+    during the build is checked again once it exists, before anything is written.)
+    """
+    python = project.runtime_python()
+    check_runtime_python(python)
+    registry = load_registry(project.models_folder())
+    ids = [image_model, video_model, *(row["model"] for row in voice_table(scene).values())]
+    if planner is not None and planner.kind == "local":
+        ids.append(planner.model)
+    if request.plan is not None:
+        ids += [shot.get("model", "") for shot in request.plan["shots"] if shot.get("path") != "previz"]
+    families = {registry[i].family for i in ids if i in registry}
+    modules = [*PREVIZ_MODULES, *(m for family in families for m in modules_for(family))]
+    check_runtime_modules(python, modules, "this film")
+
+
+def voice_table(scene: bpy.types.Scene) -> dict[str, dict]:
+    """The scene's voice table as plain rows by character name (reference clips made absolute)."""
+    rows = {}
+    for row in scene.storyloom_voices:
+        rows[row.name] = {
+            "model": row.model,
+            "voice": row.voice,
+            "language": row.language,
+            "speed": row.speed,
+            "style": row.style,
+            "seed": row.seed,
+            "reference": bpy.path.abspath(row.reference_clip) if row.reference_clip else "",
+        }
+    return rows
 
 
 def save_plan_beside_blend(plan: dict) -> Path | None:

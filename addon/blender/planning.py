@@ -16,8 +16,8 @@ import bpy
 from ..core.director import make_plan
 from ..core.draft import draft_schema, messages, parse_draft, plan_from_draft
 from ..core.models import (
-    IMAGE_TASKS,
     TASK_PLANNER,
+    TASK_TEXT_TO_IMAGE,
     TASK_TEXT_TO_VIDEO,
     ModelError,
     check_safe_weights,
@@ -63,7 +63,9 @@ def available_paths(models_folder: Path) -> dict[str, list[str]]:
     present = [spec for spec in registry.values() if weights_present(spec, models_folder) and _loadable(spec)]
     return {
         "video": [spec.id for spec in present if spec.task == TASK_TEXT_TO_VIDEO],
-        "image": [spec.id for spec in present if spec.task in IMAGE_TASKS],
+        # Only text-to-image models paint a shot from its prompt (an inpainting model needs a
+        # source and a mask the film does not have).
+        "image": [spec.id for spec in present if spec.task == TASK_TEXT_TO_IMAGE],
     }
 
 
@@ -108,8 +110,12 @@ def plan_steps(
             job = {"task": "constrained-json", "spec": spec.to_dict(), "messages": chat, "schema": schema}
             job |= {"max_new_tokens": MAX_NEW_TOKENS, "time_limit_s": TIME_LIMIT_S, **job_options}
             tracker = JobTracker(client, client.submit(job))
-            while not tracker.tick().finished:
-                yield None
+            try:
+                while not tracker.tick().finished:
+                    yield None
+            finally:  # closed early (Esc, the operator torn down): the worker stops the job
+                if not tracker.state.finished:
+                    tracker.cancel()
             if tracker.state.status != "done":
                 raise PlanError(tracker.state.message or f"the planner job {tracker.state.status}")
             draft = parse_draft(tracker.state.result["text"])

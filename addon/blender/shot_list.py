@@ -55,7 +55,9 @@ def shot_edited(item, context: bpy.types.Context) -> None:
     shot["prompt"] = item.prompt.strip() or shot["prompt"]
     shot["duration_hint"] = round(min(600.0, max(0.5, item.duration)), 3)
     shot["camera"] = item.camera
-    if shot["lines"]:
+    # The row shows a shot's lines joined; only an edit of that text rewrites them (as one line
+    # of the first speaker), so changing a duration or camera keeps a dialogue intact.
+    if shot["lines"] and item.line != " ".join(line["text"] for line in shot["lines"]):
         shot["lines"][0]["text"] = item.line
         del shot["lines"][1:]
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import bpy
 
 from ..core.sync import ShotTiming
+from ..core.voices import LINE_GAP
 from . import compat
 
 OWNER_KEY = "storyloom"
@@ -27,6 +28,10 @@ CHANNEL_NAMES = {
     "master": "Storyloom Master (render only)",
 }
 FIRST_FRAME = 1
+# A model paints at its own size (512-1024 px); the sequencer scales it to the frame with this
+# filter, the smoothest one Blender's strip transform has, until the post layer upscales.
+PICTURE_FILTER = "CUBIC_MITCHELL"
+FITS = ("FILL", "FIT")
 FADE_IN_FRAMES = 12
 
 # camera move -> (scale start, scale end, offset start, offset end) with offsets as a fraction
@@ -43,12 +48,32 @@ CAMERA_MOVES = {
 
 
 @dataclass
+class LineMedia:
+    """One spoken line: its WAV, who says it, and where it starts within its shot's speech."""
+
+    path: Path
+    speaker: str
+    text: str
+    duration: float
+    offset: float = 0.0  # seconds after the shot's voice start
+
+
+@dataclass
 class ShotMedia:
     picture: Path
-    voice: Path | None
+    lines: list[LineMedia]
     subtitle: str
     # A generated clip's frame files, one per film frame (already retimed); None: the still.
     frames: list[Path] | None = None
+
+
+def space_lines(lines: list[LineMedia], gap: float = LINE_GAP) -> float:
+    """Place a shot's lines one after another with a natural pause; returns the speech's length."""
+    cursor = 0.0
+    for index, line in enumerate(lines):
+        line.offset = cursor
+        cursor += line.duration + (gap if index + 1 < len(lines) else 0.0)
+    return cursor
 
 
 def clear_owned(scene: bpy.types.Scene) -> int:
@@ -66,9 +91,11 @@ def _own(strip):
 
 def _animate_camera(strip, move: str, first: int, last: int, width: int, height: int) -> None:
     scale_a, scale_b, offset_a, offset_b = CAMERA_MOVES[move]
+    # The strip's fit (FILL/FIT) is its starting scale: the move scales on top of it.
+    base_x, base_y = strip.transform.scale_x, strip.transform.scale_y
     for frame, scale, (dx, dy) in ((first, scale_a, offset_a), (last, scale_b, offset_b)):
         transform = strip.transform
-        transform.scale_x = transform.scale_y = scale
+        transform.scale_x, transform.scale_y = base_x * scale, base_y * scale
         transform.offset_x, transform.offset_y = dx * width, dy * height
         for path in ("scale_x", "scale_y", "offset_x", "offset_y"):
             transform.keyframe_insert(path, frame=frame)
@@ -91,8 +118,13 @@ def layout(
     shots: list[ShotMedia],
     music: Path,
     music_keys: list[tuple[float, float]],
+    fit: str = "FILL",
 ) -> dict:
-    """Build the edit; returns a summary (strip counts and the film's frame range)."""
+    """Build the edit; returns a summary (strip counts and the film's frame range).
+
+    ``fit``: how a picture of another size meets the frame: FILL (cover it, cropping the
+    overflow) or FIT (all of the picture, bars where the aspect differs).
+    """
     film = plan["film"]
     fps, width, height = film["fps"], film["width"], film["height"]
     clear_owned(scene)
@@ -106,7 +138,10 @@ def layout(
     for shot, timing, media in zip(plan["shots"], timings, shots, strict=True):
         start = FIRST_FRAME + timing.start_frame
         first = media.frames[0] if media.frames else media.picture
-        picture = _own(compat.strips(scene).new_image(shot["id"], str(first), CHANNELS["picture"], start))
+        picture = _own(
+            compat.strips(scene).new_image(shot["id"], str(first), CHANNELS["picture"], start, fit_method=fit)
+        )
+        picture.transform.filter = PICTURE_FILTER
         if media.frames:
             for frame in media.frames[1 : timing.frames]:
                 picture.elements.append(frame.name)
@@ -119,20 +154,21 @@ def layout(
             picture.keyframe_insert("blend_alpha", frame=start)
             picture.blend_alpha = 1.0
             picture.keyframe_insert("blend_alpha", frame=start + min(FADE_IN_FRAMES, timing.frames - 1))
-        if media.voice is not None:
-            voice_start = FIRST_FRAME + round(timing.voice_start * fps)
-            _own(
+        for number, line in enumerate(media.lines, start=1):
+            line_start = FIRST_FRAME + round((timing.voice_start + line.offset) * fps)
+            sound = _own(
                 compat.strips(scene).new_sound(
-                    f"{shot['id']}-voice", str(media.voice), CHANNELS["dialogue"], voice_start
+                    f"{shot['id']}-line{number}", str(line.path), CHANNELS["dialogue"], line_start
                 )
             )
+            sound["storyloom_speaker"] = line.speaker
             _text(
                 scene,
-                f"{shot['id']}-subtitle",
-                media.subtitle,
+                f"{shot['id']}-subtitle{number}",
+                line.text,
                 CHANNELS["subtitles"],
-                voice_start,
-                round((timing.voice_end - timing.voice_start) * fps),
+                line_start,
+                max(1, round(line.duration * fps)),
                 height * 0.045,
                 0.08,
             )

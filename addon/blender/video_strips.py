@@ -17,6 +17,7 @@ import bpy
 from ..core.validation import BadInput
 from ..core.video import retime, scene_fps
 from . import compat
+from .timeline import PICTURE_FILTER
 
 STRIP_TAG = "storyloom"
 
@@ -34,7 +35,11 @@ def free_channel(scene: bpy.types.Scene, start: int, end: int, lowest: int = 1) 
 def sequence_strip(scene, folder: Path, files: list[str], start: int, label: str, lowest_channel: int = 1):
     """An image-sequence strip listing ``files`` (in ``folder``) from ``start`` on a free channel."""
     channel = free_channel(scene, start, start + len(files), lowest_channel)
-    strip = compat.strips(scene).new_image(label[:60], str(folder / files[0]), channel, start)
+    # A model's clip is smaller than the frame: fill the frame, scaled with a smooth filter.
+    strip = compat.strips(scene).new_image(
+        label[:60], str(folder / files[0]), channel, start, fit_method="FILL"
+    )
+    strip.transform.filter = PICTURE_FILTER
     for name in files[1:]:
         strip.elements.append(name)
     if bpy.data.filepath:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from pathlib import Path
 
 
 def slug(text: str, words: int = 6, max_chars: int = 48) -> str:
@@ -15,7 +16,23 @@ def slug(text: str, words: int = 6, max_chars: int = 48) -> str:
     return "-".join(parts)[:max_chars].strip("-") or "untitled"
 
 
-def artifact_key(*parts: object) -> str:
-    """A stable 12-hex-digit key of JSON-serialisable parts (order matters)."""
-    payload = json.dumps(parts, sort_keys=True, ensure_ascii=True, default=str)
+def artifact_key(*parts: object, files: tuple | list = ()) -> str:
+    """A stable 12-hex-digit key of JSON-serialisable parts (order matters).
+
+    ``files``: paths a job starts from (a source image, a mask, the frame a shot continues):
+    their bytes are part of the key, so a different source never names the same result.
+    """
+    digests = [file_digest(Path(path)) for path in files if path]
+    payload = json.dumps(
+        [parts, digests] if digests else parts, sort_keys=True, ensure_ascii=True, default=str
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+
+
+def file_digest(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes: a job that starts from a file is keyed by what is in it."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

@@ -47,6 +47,35 @@ print("STORYLOOM-PROBE " + json.dumps(report))
 """
 
 
+# What each kind of backend imports in the worker (module names), so a build can check the
+# runtime before it writes anything. The zero-download ones are requirements-previz.txt.
+PREVIZ_MODULES: tuple[str, ...] = ("numpy", "scipy", "pyloudnorm", "espeakng_loader")
+FAMILY_MODULES: dict[str, tuple[str, ...]] = {
+    "diffusers": ("torch", "diffusers", "transformers", "safetensors"),
+    "vits": ("torch", "transformers"),
+    "speecht5": ("torch", "transformers", "sentencepiece"),
+    "coqui-vits": ("torch", "TTS"),
+    "coqui-xtts": ("torch", "TTS"),
+    "musicgen": ("torch", "transformers"),
+    "causal-lm": ("torch", "transformers", "xgrammar"),
+}
+BUNDLED = frozenset({"espeak", "procedural", "previz"})
+
+
+def modules_for(family: str) -> tuple[str, ...]:
+    """The modules a model family's backend imports (every other family runs on diffusers)."""
+    if family in BUNDLED:
+        return ()
+    return FAMILY_MODULES.get(family, FAMILY_MODULES["diffusers"])
+
+
+# Runs inside the worker's Python: stdlib only, finds (without importing) each module.
+_FIND_SCRIPT = (
+    "import importlib.util, sys\n"
+    "print('STORYLOOM-MISSING ' + ' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))"
+)
+
+
 class RuntimePythonError(RuntimeError):
     """The configured runtime Python cannot be used; the message names the fix."""
 
@@ -77,6 +106,37 @@ def check_runtime_python(python: str) -> Path:
     if path.is_dir() or not os.access(path, os.X_OK):
         raise RuntimePythonError(f"Runtime Python is not an executable file: {python}. {fix}")
     return path
+
+
+def missing_modules(python: str, modules: list[str] | tuple[str, ...], timeout: float = 30.0) -> list[str]:
+    """Which of ``modules`` the runtime Python cannot find (a quick look: nothing is imported)."""
+    path = check_runtime_python(python)
+    try:
+        completed = subprocess.run(
+            [str(path), "-c", _FIND_SCRIPT, *modules], capture_output=True, text=True, timeout=timeout
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RuntimePythonError(f"Runtime Python {python} cannot be started: {error}") from None
+    for line in completed.stdout.splitlines():
+        if line.startswith("STORYLOOM-MISSING"):
+            return line.removeprefix("STORYLOOM-MISSING").split()
+    detail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+    raise RuntimePythonError(f"Runtime Python {python} failed the check: {detail}")
+
+
+def check_runtime_modules(python: str, modules: list[str], what: str) -> None:
+    """Refuse a runtime that lacks a module ``what`` needs, naming them all and the exact fix."""
+    missing = missing_modules(python, sorted(set(modules)))
+    if not missing:
+        return
+    profile = "models" if set(missing) - set(PREVIZ_MODULES) else "previz"
+    label = "Models" if profile == "models" else "Previz Only"
+    raise RuntimePythonError(
+        f"The runtime Python {python} lacks {', '.join(missing)}, which {what} needs. Fix: "
+        f"Preferences > Add-ons > Storyloom > Install Runtime (runtime '{label}'), or on the command "
+        f"line `blender -b -c storyloom install-runtime --profile {profile}` (add --wheels DIR "
+        "without network); or set Runtime Python to a venv that has them."
+    )
 
 
 def probe_runtime(python: str, timeout: float = 180.0) -> RuntimeProbe:

@@ -1,0 +1,80 @@
+"""What a film build reports: shots, timings, loudness, files, warnings, the backends used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BACKENDS = {
+    "director": "rules (offline)",
+    "images": "previz storyboard cards",
+    "video": "camera moves as animated strip transforms",
+    "speech": "espeak-ng",
+    "music": "procedural composer",
+    "post": "compositor look group",
+}
+
+
+@dataclass
+class FilmReport:
+    output: Path
+    plan: dict = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)
+    shots: list[dict] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    lufs_before: float = 0.0
+    lufs_target: float = 0.0
+    lufs_after: float = 0.0
+    peak_dbfs: float = 0.0
+    duration: float = 0.0
+    frames: int = 0
+    warnings: list[str] = field(default_factory=list)
+    regenerated: list[str] = field(default_factory=list)  # shots whose media this build made
+
+    backends: dict[str, str] = field(default_factory=lambda: dict(BACKENDS))
+
+    def to_dict(self) -> dict:
+        return {
+            "output": str(self.output),
+            "title": self.plan.get("film", {}).get("title"),
+            "preset": self.plan.get("film", {}).get("preset"),
+            "duration": self.duration,
+            "frames": self.frames,
+            "stages_seconds": self.stages,
+            "total_seconds": round(sum(self.stages.values()), 3),
+            "shots": self.shots,
+            "backends": self.backends,
+            "files": self.files,
+            "loudness": {
+                "measured_lufs": self.lufs_before,
+                "target_lufs": self.lufs_target,
+                "delivered_lufs": self.lufs_after,
+                "peak_dbfs": self.peak_dbfs,
+            },
+            "warnings": self.warnings,
+            "regenerated": self.regenerated,
+        }
+
+    def text(self) -> str:
+        lines = [
+            f"Storyloom film: {self.output}",
+            f"  {len(self.shots)} shots, {self.duration:.3f} s ({self.frames} frames)",
+        ]
+        for shot in self.shots:
+            lines.append(
+                f"  {shot['id']}  {shot['start']:7.3f}-{shot['end']:7.3f} s  {shot['camera']:<9} "
+                f"{shot['line'][:60]}"
+            )
+        lines.append(
+            f"  loudness: {self.lufs_before:.1f} LUFS mixed -> {self.lufs_after:.1f} LUFS delivered "
+            f"(target {self.lufs_target:.0f}), peak {self.peak_dbfs:.1f} dBFS"
+        )
+        lines.append(
+            "  stages: "
+            + ", ".join(f"{k} {v:.2f}s" for k, v in self.stages.items())
+            + f"; total {sum(self.stages.values()):.2f}s"
+        )
+        lines.append("  backends: " + "; ".join(f"{k}: {v}" for k, v in self.backends.items()))
+        lines += [f"  file: {f}" for f in self.files]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
