@@ -13,6 +13,7 @@ from ..addon.blender.film_run import save_plan_beside_blend, start_build
 from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice
 from ..addon.core import plan as plan_io
 from ..addon.core.presets import PRESETS
+from .job_base import TIMER_INTERVAL_S, is_own_tick
 
 PRESET_ITEMS = (
     ("AUTO", "From the Brief", "Platform words in the brief decide (default YouTube)"),
@@ -104,8 +105,9 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
                 self.report({"ERROR"}, str(error))
                 return {"CANCELLED"}
             return self._finish(context)
+        self._build.request.render_in_background = True  # the final render never blocks the UI
         wm = context.window_manager
-        self._timer = wm.event_timer_add(0.05, window=context.window)
+        self._timer = wm.event_timer_add(TIMER_INTERVAL_S, window=context.window)
         wm.modal_handler_add(self)
         wm.progress_begin(0, 100)
         return {"RUNNING_MODAL"}
@@ -113,7 +115,9 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         if event.type == "ESC" and event.value == "PRESS":
             self._build.cancel()
-        if event.type != "TIMER":
+            self.report({"INFO"}, "Build Film: cancelling...")
+            return {"RUNNING_MODAL"}
+        if not is_own_tick(self, event):
             return {"PASS_THROUGH"}
         try:
             stage, fraction = next(self._steps)
@@ -134,8 +138,17 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
             )
         return {"RUNNING_MODAL"}
 
+    def cancel(self, context: bpy.types.Context) -> None:
+        # Blender tears the operator down (file load, window close): stop the build and its jobs.
+        self._build.cancel()
+        self._steps.close()  # runs the build's clean-up (a background render is stopped)
+        self._end(context)
+
     def _end(self, context: bpy.types.Context) -> None:
+        if self._timer is None:
+            return
         context.window_manager.event_timer_remove(self._timer)
+        self._timer = None
         context.window_manager.progress_end()
         if context.workspace is not None:
             context.workspace.status_text_set(None)

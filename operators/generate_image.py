@@ -67,7 +67,14 @@ class STORYLOOM_OT_generate_image(ImageSettings, JobOperatorMixin, bpy.types.Ope
             guidance=defaults.get("guidance", self.guidance),
         )
         edit = check_edit_params(**inputs.edit)
-        key = artifact_key(spec.id, spec.source, params.to_dict(), edit.to_dict())
+        # The inputs' pixels are in the key: another source, mask or depth never overwrites this.
+        key = artifact_key(
+            spec.id,
+            spec.source,
+            params.to_dict(),
+            edit.to_dict(),
+            files=(edit.source, edit.mask, edit.control),
+        )
         output = contained_path(media.path, f"images/{slug(params.prompt)}-{params.seed}-{key}.png")
         check_runtime_python(project.runtime_python())
         job = {

@@ -8,12 +8,30 @@ event loop runs, so the same operator waits for the job and lands it before retu
 
 from __future__ import annotations
 
+import time
+
 import bpy
 
 from ..addon.blender.errors import USER_ERRORS
 from ..addon.runtime.tracker import JobState, JobTracker
 
 TIMER_INTERVAL_S = 0.05
+
+
+def is_own_tick(operator, event: bpy.types.Event) -> bool:
+    """Whether a TIMER event is this operator's tick.
+
+    ``bpy.types.Event`` does not say which timer fired (4.5 and 5.0 have no ``event.timer``),
+    and every window timer reaches every modal handler: so a tick counts only when at least
+    most of an interval has passed since the last one, whatever other timers are running.
+    """
+    if event.type != "TIMER":
+        return False
+    now = time.monotonic()
+    if now - getattr(operator, "_last_tick", 0.0) < 0.8 * TIMER_INTERVAL_S:
+        return False
+    operator._last_tick = now
+    return True
 
 
 class JobOperatorMixin:
@@ -49,7 +67,7 @@ class JobOperatorMixin:
             self._tracker.cancel()
             self.report({"INFO"}, f"{self.job_label}: cancelling...")
             return {"RUNNING_MODAL"}
-        if event.type != "TIMER" or event.timer is not getattr(self, "_timer", None):
+        if not is_own_tick(self, event):
             return {"PASS_THROUGH"}
         state = self._tracker.tick()
         self._show_progress(context, state)

@@ -15,6 +15,7 @@ from ..addon.core.llm_server import check_endpoint
 from ..addon.core.revise import diff, dirty_shots, revise
 from ..addon.core.runtime_probe import check_runtime_python
 from ..addon.prefs import get_preferences
+from .job_base import TIMER_INTERVAL_S, is_own_tick
 
 PREVIOUS_KEY = "storyloom_plan_previous"
 DIRTY_KEY = "storyloom_dirty_shots"
@@ -68,23 +69,40 @@ class STORYLOOM_OT_plan_film(bpy.types.Operator):
         except USER_ERRORS as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
-        self._timer = context.window_manager.event_timer_add(0.05, window=context.window)
+        self._timer = context.window_manager.event_timer_add(TIMER_INTERVAL_S, window=context.window)
         context.window_manager.modal_handler_add(self)
+        if context.workspace is not None:
+            context.workspace.status_text_set("Storyloom: planning (Esc to cancel)")
         return {"RUNNING_MODAL"}
 
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
-        if event.type != "TIMER":
+        if event.type == "ESC" and event.value == "PRESS":
+            self.cancel(context)
+            self.report({"WARNING"}, "Plan: cancelled; the shot list was not changed")
+            return {"CANCELLED"}
+        if not is_own_tick(self, event):
             return {"PASS_THROUGH"}
         try:
             plan = next(self._steps)
         except (StopIteration, *USER_ERRORS) as error:
-            context.window_manager.event_timer_remove(self._timer)
+            self._end(context)
             self.report({"ERROR"}, str(error) or "The planner stopped without a plan")
             return {"CANCELLED"}
         if plan is None:
             return {"PASS_THROUGH"}
-        context.window_manager.event_timer_remove(self._timer)
+        self._end(context)
         return self._land(context, plan)
+
+    def cancel(self, context: bpy.types.Context) -> None:
+        self._steps.close()  # a local planner's job is cancelled by the generator's clean-up
+        self._end(context)
+
+    def _end(self, context: bpy.types.Context) -> None:
+        if getattr(self, "_timer", None) is not None:
+            context.window_manager.event_timer_remove(self._timer)
+            self._timer = None
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
 
     def _land(self, context: bpy.types.Context, plan: dict) -> set[str]:
         scene = context.scene

@@ -60,6 +60,7 @@ class STORYLOOM_OT_restyle_render(JobOperatorMixin, bpy.types.Operator):
         media = project.media_folder(create=True).path
         key = artifact_key(spec.id, spec.source, params.to_dict(), edit.to_dict(), frames)
         sources = restyle.render_frames(scene, frames, contained_path(media, f"renders/{key}"))
+        key = artifact_key(key, files=sources)  # what was rendered, not only how it was asked for
         self._first_frame = frames[0]
         client = worker_session.get_client()
         job = {

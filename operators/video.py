@@ -116,6 +116,7 @@ class STORYLOOM_OT_generate_video(JobOperatorMixin, bpy.types.Operator):
         self._model_fps = rules.fps
         self._record = {"prompt": params.prompt, "model": spec.id, "seed": params.seed, "image": image}
         check_runtime_python(project.runtime_python())
+        key = artifact_key(key, files=(image,))  # the first frame's pixels (a continued shot's last frame)
         output_dir = contained_path(media, f"video/{slug(params.prompt or spec.id)}-{params.seed}-{key}")
         job = {"task": "video", **_job_base(prefs, spec, models_folder), "params": params.to_dict()}
         job |= {"image": image, "output_dir": str(output_dir)}
@@ -180,7 +181,9 @@ class STORYLOOM_OT_restyle_strip(JobOperatorMixin, bpy.types.Operator):
         unique = list(dict.fromkeys(names))
         check_runtime_python(project.runtime_python())
         media = project.media_folder(create=True).path
-        key = artifact_key(spec.id, params.to_dict(), edit.to_dict(), str(folder), unique)
+        key = artifact_key(
+            spec.id, params.to_dict(), edit.to_dict(), files=[folder / name for name in unique]
+        )
         self._source = (source.name, int(source.frame_start), int(source.channel), names, unique)
         job = {"task": "image-sequence", **_job_base(get_preferences(context), spec, models_folder)}
         job |= {"params": params.to_dict(), "edit": edit.to_dict()}

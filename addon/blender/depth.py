@@ -19,7 +19,7 @@ from mathutils import Vector
 from ..core.validation import BadInput
 from . import compat
 from .image_io import save_render_result
-from .render_state import borrowed, quick_cycles
+from .render_state import borrowed, own_render_slot, quick_cycles
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def render_depth(scene: bpy.types.Scene, output: Path, size: tuple[int, int]) ->
         (view_layer, "material_override", material),
     ]
     try:
-        with borrowed(changes):
-            # A render of our own: a previous Render Result must not be taken for it.
+        # A render of our own, in a slot of its own: the artist's last render stays as it was.
+        with borrowed(changes), own_render_slot():
             bpy.ops.render.render()
             save_render_result(scene, output)
     finally:

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 import bpy
 
+from .image_io import RENDER_RESULT
+
 
 @contextmanager
 def borrowed(changes: list[tuple[object, str, object]]) -> Iterator[None]:
@@ -35,3 +37,34 @@ def quick_cycles(scene: bpy.types.Scene, samples: int = 1) -> list[tuple[object,
         (scene.cycles, "use_denoising", False),
         (scene.cycles, "use_adaptive_sampling", False),
     ]
+
+
+HELPER_SLOT = "Storyloom Helper"
+
+
+@contextmanager
+def own_render_slot() -> Iterator[None]:
+    """Render a helper pass (depth) without touching the artist's last render.
+
+    Renders land in the Render Result's active slot: the helper renders into a slot of its
+    own and the artist's slot is made active again afterwards. With no render before, the
+    Render Result the helper made is removed, so "the last render" is never the helper's.
+    """
+    result = bpy.data.images.get(RENDER_RESULT)
+    previous = None
+    if result is not None:
+        slots = result.render_slots
+        previous = slots.active_index
+        helper = next((i for i, slot in enumerate(slots) if slot.name == HELPER_SLOT), None)
+        if helper is None:
+            slots.new(name=HELPER_SLOT)
+            helper = len(slots) - 1
+        slots.active_index = helper
+    try:
+        yield
+    finally:
+        result = bpy.data.images.get(RENDER_RESULT)
+        if previous is not None and result is not None:
+            result.render_slots.active_index = previous
+        elif result is not None:
+            bpy.data.images.remove(result)

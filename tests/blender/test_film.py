@@ -16,6 +16,7 @@ import pyloudnorm
 import pytest
 
 from tests.tools.extension import ADDON_MODULE
+from tests.tools.frames import assert_no_black_border
 
 BRIEF = "Create a cinematic 30-sec brand film with dramatic lighting and voiceover."
 SHORT = "Make a calm 5 second film. Slow light over the hills."
@@ -104,8 +105,10 @@ def test_cuts_are_where_the_plan_put_them_and_no_line_crosses_one(film_30s):
     for shot in report["shots"]:
         assert shot["start"] < shot["voice_start"] < shot["voice_end"] < shot["end"]
     pictures = {s.name: s for s in scene.sequence_editor.strips_all if s.type == "IMAGE"}
-    for voice in (s for s in scene.sequence_editor.strips_all if s.name.endswith("-voice")):
-        picture = pictures[voice.name.removesuffix("-voice")]
+    lines = [s for s in scene.sequence_editor.strips_all if s.get("storyloom_speaker")]
+    assert len(lines) == sum(len(shot["lines"]) for shot in report["shots"]) > 0
+    for voice in lines:
+        picture = pictures[voice.name.rsplit("-line", 1)[0]]
         assert picture.frame_final_start <= voice.frame_final_start
         assert voice.frame_final_end <= picture.frame_final_end
 
@@ -121,7 +124,7 @@ def test_delivered_loudness_is_on_target(film_30s):
 def test_music_is_ducked_under_voice_by_the_depth(film_30s, tmp_path):
     _, report, scene = film_30s
     compat = importlib.import_module(ADDON_MODULE + ".addon.blender.compat")
-    voices = [s for s in compat.all_strips(scene) if s.name.endswith("-voice")]
+    voices = [s for s in compat.all_strips(scene) if s.get("storyloom_speaker")]
     music = next(s for s in compat.all_strips(scene) if s.name == "music")
     for voice in voices:
         voice.mute = True
@@ -299,6 +302,7 @@ def test_video_model_makes_moving_shots_or_falls_back_with_a_warning(storyloom, 
     shots = [s for s in scene.sequence_editor.strips_all if s.name.startswith("sh") and s.type == "IMAGE"]
     assert shots and all(len({e.filename for e in s.elements}) == 9 for s in shots)  # the clip's 9 frames
     assert all(len(s.elements) == s.frame_final_duration for s in shots)  # one file per film frame
+    assert_no_black_border(tmp_path / "moving.mp4", 2.0)  # a 32 px clip fills the 1080x1920 frame
     # A configured model without weights here: previz stills, and the report says why.
     report = build(tmp_path, SHORT, "fallback.mp4", video_model="ltx-video", preset="vertical")
     assert report["backends"]["video"] == "previz stills (video model weights missing)"

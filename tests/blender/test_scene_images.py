@@ -364,3 +364,20 @@ def test_restyle_animation_lands_an_image_sequence_strip(storyloom, runtime, top
     assert all(frame.shape[:2] == (64, 64) for frame in frames)
     assert np.abs(frames[0] - frames[2]).mean() > 0.01  # the animation shows through the restyle
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temp folders left
+
+
+def test_a_depth_render_leaves_the_artists_last_render_as_it_was(storyloom, layout, tmp_path):
+    scene = bpy.context.scene
+    depth = depth_module(storyloom)
+    image_io = importlib.import_module(storyloom.__name__ + ".addon.blender.image_io")
+    scene.render.engine, scene.cycles.samples = "CYCLES", 1
+    scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 64, 48, 100
+    # No render yet: the depth pass must not become "the last render".
+    depth.render_depth(scene, tmp_path / "depth0.png", (64, 48))
+    assert bpy.data.images.get("Render Result") is None
+    bpy.ops.render.render()  # the artist's render
+    before = file_pixels(image_io.save_render_result(scene, tmp_path / "before.png"))
+    depth_map = file_pixels(depth.render_depth(scene, tmp_path / "depth.png", (64, 48)).path)
+    after = file_pixels(image_io.save_render_result(scene, tmp_path / "after.png"))
+    assert np.abs(depth_map[..., :3] - before[..., :3]).max() > 0.2  # the two renders differ...
+    np.testing.assert_array_equal(after, before)  # ...and the last render is still the artist's
