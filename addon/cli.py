@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument(
         "--venv", metavar="DIR", help="where to create the venv (default: the extension's folder)"
     )
+    install.add_argument("--requirements", metavar="FILE", help="install this list instead of the profile's")
+    install.add_argument("--check", metavar="MODULES", help="comma-separated modules the venv must import")
     return parser
 
 
@@ -129,6 +131,10 @@ def _run_install_runtime(args: argparse.Namespace) -> int:
         options["wheelhouse"] = str(Path(args.wheels).expanduser().resolve())
     if args.venv:
         options["venv_dir"] = str(Path(args.venv).expanduser().resolve())
+    if args.requirements:
+        options["requirements"] = str(Path(args.requirements).expanduser().resolve())
+    if args.check is not None:
+        options["check_modules"] = args.check
     try:
         result = bpy.ops.storyloom.install_runtime(**options)
     except RuntimeError as error:  # the operator's ERROR report

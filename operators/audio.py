@@ -86,7 +86,9 @@ class STORYLOOM_OT_generate_speech(JobOperatorMixin, bpy.types.Operator):
             reference = str(check_reference_clip(bpy.path.abspath(voice.reference_clip)))
         seed = voice.seed if voice else 0
         media = project.media_folder(create=True).path
-        key = artifact_key(spec.id, spec.source, text, seed, voice.voice if voice else "en", reference)
+        settings = (voice.voice, voice.speed, voice.language, voice.style) if voice else ("en", 1.0, "en", "")
+        # Everything that changes the audio names the file, the reference clip by its bytes.
+        key = artifact_key(spec.id, spec.source, text, seed, *settings, files=(reference,))
         output = contained_path(media, f"audio/speech/{slug(text)}-{key}.wav")
         self._start = scene.frame_current
         self._record = {

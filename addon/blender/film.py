@@ -218,6 +218,11 @@ class FilmBuild:
         if request.look:
             plan["style"]["grade"] = request.look
         self.plan, self.preset = plan, get_preset(plan["film"]["preset"])
+        # The delivery preset decides the frame: a plan edited to another preset (or to sizes of
+        # its own) is laid out, painted and filled at the size it will be delivered at.
+        frame = {"width": self.preset.width, "height": self.preset.height, "fps": self.preset.fps}
+        if any(plan["film"][key] != value for key, value in frame.items()):
+            plan["film"] |= {**frame, "aspect": self.preset.aspect}
         report.output = check_output(request.output, self.preset.extension)
         # Warnings found before the plan (media folder, missing video weights) are kept.
         report.plan, report.lufs_target = plan, self.preset.lufs

@@ -277,3 +277,18 @@ def test_cancel_during_the_background_render_leaves_no_file(storyloom, runtime_p
             build.cancel()  # Esc
     assert build.cancelled
     assert list(tmp_path.iterdir()) == [tmp_path / "media"]  # no film, no copy, no partial file
+
+
+def test_a_style_the_voice_cannot_do_is_refused_before_anything_is_written(storyloom, runtime, tmp_path):
+    """Mara's voice in the table is a (tiny) VITS model: it has no style input, so 'calm' is refused."""
+    plan_io = importlib.import_module(storyloom.__name__ + ".addon.core.plan")
+    bpy.ops.wm.read_homefile(use_empty=True)
+    runtime.media_folder = str(tmp_path / "media") + os.sep
+    plan = dialogue_plan(storyloom)
+    plan["characters"][0]["style"] = "calm"
+    bpy.ops.storyloom.import_plan(filepath=str(plan_io.save(plan, tmp_path / "plan.json")))
+    bpy.ops.storyloom.voice_add(name="Mara")
+    bpy.context.scene.storyloom_voices["Mara"].model = "tiny-vits"
+    with pytest.raises(RuntimeError, match="Voice 'tiny-vits' \\(vits\\) has no style input"):
+        bpy.ops.storyloom.build_film(from_scene_plan=True, output=str(tmp_path / "film.mp4"))
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["plan.json"]  # no film, no media

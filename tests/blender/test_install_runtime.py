@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import subprocess
 
@@ -62,3 +63,18 @@ def test_installer_needs_online_access_or_a_wheel_folder(storyloom, prefs):
         bpy.ops.storyloom.install_runtime()
     with pytest.raises(RuntimeError, match="Wheel folder not found"):
         bpy.ops.storyloom.install_runtime(wheelhouse="/nowhere/wheels")
+
+
+def test_cli_install_runtime_does_what_the_preferences_button_does(
+    storyloom, prefs, wheelhouse, tmp_path, capsys
+):
+    cli = importlib.import_module(storyloom.__name__ + ".addon.cli")
+    wheels, requirements = wheelhouse
+    assert cli.main(["install-runtime", "--profile", "previz", "--wheels", "/nowhere/wheels"]) == 1
+    assert "Wheel folder not found" in capsys.readouterr().err
+    venv = tmp_path / "cli-runtime"
+    arguments = ["--venv", str(venv), "--wheels", str(wheels), "--requirements", str(requirements)]
+    code = cli.main(["install-runtime", *arguments, "--check", PACKAGE])
+    assert code == 0
+    assert prefs.runtime_python == str(venv / "bin" / "python")
+    assert f"runtime ready: {venv / 'bin' / 'python'}" in capsys.readouterr().out
