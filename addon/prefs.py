@@ -16,6 +16,12 @@ DEVICE_ITEMS = (
 )
 
 MEMORY_MODE_ITEMS = (
+    (
+        "auto",
+        "Auto",
+        "Whole model on the device when it fits in free GPU memory with headroom, "
+        "model CPU offload and VAE tiling when it does not (the job's report says which and why)",
+    ),
     ("speed", "Speed", "Keep the whole model on the device (most memory, fastest)"),
     ("balanced", "Balanced", "Move model parts to the device as needed; VAE tiling"),
     ("low", "Low Memory", "Offload layer by layer, attention slicing, VAE tiling (slowest)"),
@@ -52,7 +58,7 @@ class STORYLOOM_AP_preferences(bpy.types.AddonPreferences):
         default="",
     )
     device: EnumProperty(name="Device", items=DEVICE_ITEMS, default="auto")
-    memory_mode: EnumProperty(name="Memory", items=MEMORY_MODE_ITEMS, default="balanced")
+    memory_mode: EnumProperty(name="Memory", items=MEMORY_MODE_ITEMS, default="auto")
     memory_budget_gb: FloatProperty(
         name="Model Cache (GB)",
         description=(

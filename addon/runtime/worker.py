@@ -52,6 +52,7 @@ class Worker:
         self._state_lock = threading.Lock()
         self.jobs_finished = 0
         self.cache = ModelCache(memory_budget_bytes, size_of=_weights_bytes, release=_release)
+        self._placements: dict = {}  # cache key -> the Placement its model was loaded with
 
     # -- output ---------------------------------------------------------------------------
     def emit(self, kind: str, job_id: str = "", **data) -> None:
@@ -170,19 +171,21 @@ class Worker:
             return self._constrained_json(job, context)
         if task in ("speech-line", "music-clip", "sfx-clip"):
             from .backends import audio_jobs
-            from .devices import choose_placement
+
+            used = []
 
             def placement_for(spec: ModelSpec):
-                return choose_placement(
-                    job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
-                )
+                placement, _ = self._placement(job, spec, f"{spec.family}:{spec.source}")
+                used.append(placement)
+                return placement
 
             run = {
                 "speech-line": audio_jobs.speech,
                 "music-clip": audio_jobs.music,
                 "sfx-clip": audio_jobs.sfx,
             }[task]
-            return run(job, context, self.cache, placement_for)
+            result = run(job, context, self.cache, placement_for)
+            return {**result, "placement": used[-1].record()} if used and result is not None else result
         if task in SIMPLE_TASKS:
             module_name, function_name = SIMPLE_TASKS[task]
             module = importlib.import_module(f"{__package__}.backends.{module_name}")
@@ -194,7 +197,6 @@ class Worker:
     def _text_to_image(self, job: dict, context: JobContext) -> dict:
         """Every diffusion image job: text to image, img2img, inpaint, depth-guided, seamless."""
         from .backends import text_to_image as images
-        from .devices import choose_placement
 
         spec = ModelSpec(**job["spec"])
         params = check_image_params(**job["params"])
@@ -208,15 +210,12 @@ class Worker:
             copy_as_png(edit.source, (params.width, params.height), output)
             context.artifact(output, width=params.width, height=params.height)
             return {"output": str(output), "cache_hit": False, "device": "none", "model_ran": False}
-        placement = choose_placement(
-            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
-        )
+        placement, key = self._placement(job, spec, f"{spec.family}:{spec.source}")
         models_folder = Path(job["models_folder"])
         allow_online = bool(job.get("allow_online", False))
         controlnet = None
         if edit.mode == "depth":
             controlnet = self._controlnet(job, spec, placement, models_folder, allow_online)
-        key = f"{spec.family}:{spec.source}@{placement.key}"
         cache_hit = key in self.cache
         pipe = self.cache.get(
             key,
@@ -230,6 +229,7 @@ class Worker:
             "output": str(output),
             "cache_hit": cache_hit,
             "device": placement.device,
+            "placement": placement.record(),
             "model_ran": True,
         }
         if edit.mode == "depth":
@@ -253,7 +253,6 @@ class Worker:
 
         from ..core.atomic import atomic_folder
         from .backends import text_to_image as images
-        from .devices import choose_placement
 
         spec = ModelSpec(**job["spec"])
         params = check_image_params(**job["params"])
@@ -262,12 +261,10 @@ class Worker:
         sources = [str(path) for path in job["sources"]]
         if not sources:
             raise BadInput("There are no frames to restyle.")
-        placement = choose_placement(
-            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
-        )
+        placement, key = self._placement(job, spec, f"{spec.family}:{spec.source}")
         models_folder = Path(job["models_folder"])
         pipe = self.cache.get(
-            f"{spec.family}:{spec.source}@{placement.key}",
+            key,
             lambda: images.load_pipeline(
                 spec, placement, models_folder, bool(job.get("allow_online", False))
             ),
@@ -289,25 +286,21 @@ class Worker:
                     images.generate(pipe, spec, params, frame, temp / name, context.part(index, len(sources)))
                 names.append(name)
         context.artifact(output_dir, frames=len(names))
-        return {"output_dir": str(output_dir), "frames": names}
+        return {"output_dir": str(output_dir), "frames": names, "placement": placement.record()}
 
     def _video(self, job: dict, context: JobContext) -> dict:
         """Text or image to video, in chunks when the shot is longer than the model's window."""
         from ..core.video import VideoRules, check_video_params
         from .backends import video
-        from .devices import choose_placement
 
         spec = ModelSpec(**job["spec"])
         rules = VideoRules.from_defaults(spec.defaults)
         params = check_video_params(spec.id, rules, **job["params"], prompt_required=spec.family != "svd")
         image = str(job.get("image") or "")
         video.check_image_need(spec, rules, bool(image))
-        placement = choose_placement(
-            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
-        )
+        placement, key = self._placement(job, spec, f"{spec.family}:{spec.source}")
         models_folder = Path(job["models_folder"])
         allow_online = bool(job.get("allow_online", False))
-        key = f"{spec.family}:{spec.source}@{placement.key}"
         cache_hit = key in self.cache
         pipe = self.cache.get(
             key,
@@ -316,20 +309,17 @@ class Worker:
         )
         context.check_cancelled()
         result = video.generate_video(pipe, spec, params, rules, image, Path(job["output_dir"]), context)
-        return {**result, "cache_hit": cache_hit, "device": placement.device}
+        return {**result, "cache_hit": cache_hit, "device": placement.device, "placement": placement.record()}
 
     def _constrained_json(self, job: dict, context: JobContext) -> dict:
         """An LLM's answer held to a JSON Schema (the director's plan drafts)."""
         from .backends import planner_llm
-        from .devices import choose_placement
 
         spec = ModelSpec(**job["spec"])
-        placement = choose_placement(
-            job.get("device", "auto"), job.get("memory_mode", "balanced"), spec.family
-        )
+        placement, key = self._placement(job, spec, f"llm:{spec.source}")
         models_folder = Path(job["models_folder"])
         loaded = self.cache.get(
-            f"llm:{spec.source}@{placement.key}",
+            key,
             lambda: planner_llm.load(spec, placement, models_folder, bool(job.get("allow_online", False))),
             clock=time.perf_counter,
         )
@@ -342,7 +332,31 @@ class Worker:
             float(job.get("time_limit_s", 120.0)),
             context,
         )
-        return {"text": text, **stats}
+        return {"text": text, **stats, "placement": placement.record()}
+
+    def _placement(self, job: dict, spec: ModelSpec, prefix: str):
+        """(placement, cache key) for ``spec``: decided now, or as decided when the model was loaded.
+
+        ``auto`` decides from the memory free now; once a model is loaded, the memory it holds
+        is not free any more, so a warm model keeps the placement it was loaded with.
+        """
+        from .devices import DEFAULT_MEMORY_MODE, choose_placement, model_facts
+
+        placement = choose_placement(
+            job.get("device", "auto"),
+            job.get("memory_mode", DEFAULT_MEMORY_MODE),
+            spec.family,
+            **model_facts(spec),
+        )
+        key = f"{prefix}@{placement.key}"
+        self._placements = {k: p for k, p in self._placements.items() if k in self.cache}
+        if key in self._placements:
+            placement = self._placements[key]
+            log.info("placement of %s (warm): %s", spec.id, placement.reason)
+        else:
+            self._placements[key] = placement
+            log.info("placement of %s: %s", spec.id, placement.reason)
+        return placement, key
 
     def _controlnet(self, job: dict, spec: ModelSpec, placement, models_folder: Path, allow_online: bool):
         from .backends.text_to_image import load_controlnet
@@ -356,6 +370,7 @@ class Worker:
                 f"ControlNet '{controlnet_spec.id}' steers {base} models, but '{spec.id}' is {spec.family}: "
                 "pick a matching pair (controlnet-depth-sd15 with SD 1.5, controlnet-depth-sdxl with SDXL)."
             )
+        # The ControlNet runs inside the base pipeline: the base model's placement is its own.
         key = f"controlnet:{controlnet_spec.source}@{placement.key}"
         return self.cache.get(
             key,

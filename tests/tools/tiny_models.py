@@ -3,7 +3,7 @@
 They go through the same ``from_pretrained`` path as real checkpoints, so tests exercise the
 real loading code without downloading anything. Run with the runtime Python (torch):
 
-    python tests/tools/tiny_models.py sd OUT_DIR [--pickle]
+    python tests/tools/tiny_models.py sd|sdxl OUT_DIR [--pickle]
 
 Configs follow diffusers' own tests (``get_dummy_components``).
 """
@@ -97,6 +97,77 @@ def tiny_stable_diffusion():
     )
 
 
+def tiny_sdxl():
+    """A tiny SDXL (two CLIP encoders, text-time embeddings); its VAE keeps SDXL's force_upcast flag."""
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        EulerDiscreteScheduler,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(4, 8),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 1),
+        projection_class_embeddings_input_dim=80,  # 6 x 8 time ids + the 32-wide pooled text
+        cross_attention_dim=64,
+        norm_num_groups=2,
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        steps_offset=1,
+        beta_schedule="scaled_linear",
+        timestep_spacing="leading",
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[4, 8],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        latent_channels=4,
+        norm_num_groups=2,
+        force_upcast=True,  # as SDXL's own VAE: diffusers upcasts a float16 one around every decode
+    )
+    tokenizer = clip_tokenizer()
+    config = {
+        "bos_token_id": 0,
+        "eos_token_id": 1,
+        "pad_token_id": 1,
+        "hidden_size": 32,
+        "intermediate_size": 37,
+        "layer_norm_eps": 1e-05,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "vocab_size": len(tokenizer),
+        "hidden_act": "gelu",
+        "projection_dim": 32,
+    }
+    return StableDiffusionXLPipeline(
+        unet=unet,
+        scheduler=scheduler,
+        vae=vae,
+        text_encoder=CLIPTextModel(CLIPTextConfig(**config)),
+        tokenizer=tokenizer,
+        text_encoder_2=CLIPTextModelWithProjection(CLIPTextConfig(**config)),
+        tokenizer_2=clip_tokenizer(),
+    )
+
+
 def tiny_controlnet(pipe):
     """A depth ControlNet shaped like the tiny SD's UNet (as diffusers' ControlNet tests do)."""
     from diffusers import ControlNetModel
@@ -112,12 +183,12 @@ def save(pipe, folder: Path, pickle: bool = False) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Build a tiny random-weight model folder.")
-    parser.add_argument("kind", choices=["sd"])
+    parser.add_argument("kind", choices=["sd", "sdxl"])
     parser.add_argument("out", type=Path)
     parser.add_argument("--pickle-out", type=Path, help="also save a copy with pickle (.bin) weights only")
     parser.add_argument("--controlnet-out", type=Path, help="also save a tiny ControlNet for it")
     args = parser.parse_args()
-    pipe = tiny_stable_diffusion()
+    pipe = tiny_stable_diffusion() if args.kind == "sd" else tiny_sdxl()
     save(pipe, args.out)
     if args.pickle_out:
         save(pipe, args.pickle_out, pickle=True)

@@ -72,7 +72,64 @@ def load_diffusers_pipeline(
     pipe = pipeline_class.from_pretrained(
         source, dtype=placement.torch_dtype(), use_safetensors=True, **options, **extra
     )
+    if placement.vae_dtype_name and placement.vae_dtype_name != placement.dtype_name and "vae" not in extra:
+        keep_vae_in(pipe, placement.vae_dtype_name)
     applied = apply_memory_options(pipe, placement)
     pipe.set_progress_bar_config(disable=True)
     log.info("loaded %s on %s (%s)", spec.id, placement.key, ", ".join(applied) or "no memory options")
     return pipe
+
+
+def _cast_inputs(module, args):
+    """Forward pre-hook: floating-point tensor inputs in the module's own dtype."""
+    import torch
+
+    dtype = next(module.parameters()).dtype
+    return tuple(
+        arg.to(dtype) if isinstance(arg, torch.Tensor) and arg.is_floating_point() else arg for arg in args
+    )
+
+
+def keep_vae_in(pipe, dtype_name: str) -> None:
+    """Keep the pipeline's VAE in ``dtype_name`` (float32 for SDXL) for good.
+
+    diffusers decodes an SDXL VAE flagged ``force_upcast`` by casting it to float32 and back
+    around every decode (and every img2img encode). Kept in float32, with the flag off, the
+    VAE needs no cast: its entry layers take the pipeline's half-precision latents and images
+    in float32 instead. The weights are the checkpoint's at the pipeline's precision, upcast
+    once, so a pipeline derived from this one (which casts shared modules) loses nothing.
+    """
+    import torch
+
+    vae = pipe.vae
+    vae.to(dtype=getattr(torch, dtype_name))
+    vae.register_to_config(force_upcast=False)
+    for name in ("encoder", "decoder", "post_quant_conv", "quant_conv"):
+        module = getattr(vae, name, None)
+        if module is not None:
+            module.register_forward_pre_hook(_cast_inputs)
+
+
+def derive_pipeline(class_name: str, pipe, **extra):
+    """``class_name.from_pipe(pipe)`` (same weights), with every shared module's dtype kept.
+
+    ``from_pipe`` casts all modules of the new pipeline, which are the cached pipeline's own,
+    to the dtype it is given, float32 when none is: a half-precision pipeline would turn to
+    float32 in place on its first derived job. Given the denoiser's dtype it casts nothing, and
+    a module kept in another dtype (SDXL's float32 VAE) is put back.
+    """
+    import torch
+
+    modules = {name: m for name, m in pipe.components.items() if isinstance(m, torch.nn.Module)}
+    dtypes = {
+        name: next(m.parameters()).dtype for name, m in modules.items() if any(True for _ in m.parameters())
+    }
+    denoiser = next((dtypes[name] for name in ("transformer", "unet") if name in dtypes), None)
+    pipeline_class = getattr(importlib.import_module("diffusers"), class_name)
+    derived = pipeline_class.from_pipe(pipe, dtype=denoiser or pipe.dtype, **extra)
+    for name, dtype in dtypes.items():
+        module = getattr(derived, name, None)
+        if module is modules[name] and next(module.parameters()).dtype != dtype:
+            module.to(dtype=dtype)
+    derived.set_progress_bar_config(disable=True)
+    return derived

@@ -8,7 +8,6 @@ everything they share lives here.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
 from pathlib import Path
@@ -43,7 +42,12 @@ def load_pipeline(spec: ModelSpec, placement: Placement, models_folder: Path, al
     family = family_module(spec.family)
     # An inpainting checkpoint's UNet takes the mask as extra input channels: load it as such.
     class_name = family.INPAINT_CLASS if spec.task == TASK_INPAINT else family.PIPELINE_CLASS
-    return loading.load_diffusers_pipeline(class_name, spec, placement, models_folder, allow_online)
+    extra = (
+        family.extra_components(spec, placement, models_folder, allow_online)
+        if hasattr(family, "extra_components")
+        else {}
+    )
+    return loading.load_diffusers_pipeline(class_name, spec, placement, models_folder, allow_online, **extra)
 
 
 def load_controlnet(spec: ModelSpec, placement: Placement, models_folder: Path, allow_online: bool):
@@ -80,13 +84,9 @@ def pipeline_for_mode(pipe, spec: ModelSpec, edit: EditParams, controlnet=None):
     if edit.mode == "text" or (edit.mode == "inpaint" and spec.task == TASK_INPAINT):
         return pipe
     family = family_module(spec.family)
-    pipeline_class = getattr(
-        importlib.import_module("diffusers"), getattr(family, MODE_CLASS_ATTRIBUTE[edit.mode])
-    )
+    class_name = getattr(family, MODE_CLASS_ATTRIBUTE[edit.mode])
     extra = {"controlnet": controlnet} if edit.mode == "depth" else {}
-    derived = pipeline_class.from_pipe(pipe, **extra)
-    derived.set_progress_bar_config(disable=True)
-    return derived
+    return loading.derive_pipeline(class_name, pipe, **extra)
 
 
 def mode_kwargs(edit: EditParams, size: tuple[int, int]) -> dict:

@@ -9,7 +9,6 @@ video_cogvideox, video_svd, video_animatediff) name their pipeline classes and a
 
 from __future__ import annotations
 
-import importlib
 import logging
 from pathlib import Path
 from types import ModuleType
@@ -70,9 +69,7 @@ def image_pipeline(pipe, spec: ModelSpec):
     family = family_module(spec.family)
     if spec.task == TASK_IMAGE_TO_VIDEO or family.IMAGE_PIPELINE_CLASS == family.PIPELINE_CLASS:
         return pipe
-    derived = getattr(importlib.import_module("diffusers"), family.IMAGE_PIPELINE_CLASS).from_pipe(pipe)
-    derived.set_progress_bar_config(disable=True)
-    return derived
+    return loading.derive_pipeline(family.IMAGE_PIPELINE_CLASS, pipe)
 
 
 def _run_window(
