@@ -31,7 +31,7 @@ help:
 	@echo "make demo   build the extension, install it into a demo Blender profile, run it"
 	@echo "make test   lint, pure-core tests, then Blender tests on bpy $(BPY_VERSIONS)"
 	@echo "make build  $(ZIP), built and validated with Blender's own extension tool"
-	@echo "make bench  runtime/video overhead vs bare diffusers, landing vs raw PNG writes, tick cost"
+	@echo "make bench  runtime/video overhead vs bare diffusers, landing vs Blender's PNG writer, tick cost"
 
 $(VENVS)/python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
