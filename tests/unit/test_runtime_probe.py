@@ -3,25 +3,77 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from addon.core.doctor import DoctorFacts, format_report
 from addon.core.runtime_probe import (
     RuntimePythonError,
+    check_runtime_modules,
     check_runtime_python,
     choose_device,
+    missing_modules,
     probe_runtime,
 )
 
 
-def test_probe_of_a_real_python_reports_every_package():
-    probe = probe_runtime(sys.executable)
+def stub_python(folder: Path, packages: dict[str, str]) -> str:
+    """An interpreter (this one, behind a wrapper) that imports ``packages`` from stub sources first."""
+    site = folder / "site"
+    for name, source in packages.items():
+        (site / name).mkdir(parents=True)
+        (site / name / "__init__.py").write_text(source)
+    wrapper = folder / "python"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{site}" exec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+def test_the_probe_tells_importable_broken_and_absent_packages_apart(tmp_path):
+    python = stub_python(
+        tmp_path,
+        {
+            "torch": (
+                "__version__ = '2.11.0+stub'\n"
+                "class cuda:\n"
+                "    is_available = staticmethod(lambda: True)\n"
+                "    get_device_name = staticmethod(lambda index: 'Stub GPU 80GB')\n"
+                "class backends:\n"
+                "    mps = None\n"
+            ),
+            "transformers": "__version__ = '5.23.0'\n",
+            "diffusers": "raise ImportError('libcudart.so.12: cannot open shared object file')\n",
+        },
+    )
+    probe = probe_runtime(python)
     assert probe.python_version == sys.version.split()[0]
-    assert set(probe.packages) == {"torch", "diffusers", "transformers", "TTS"}
-    for info in probe.packages.values():
-        assert info["ok"] or info["error"]
-    assert probe.devices[-1] == "cpu"
+    assert probe.packages["torch"] == {"ok": True, "version": "2.11.0+stub"}
+    assert probe.packages["transformers"] == {"ok": True, "version": "5.23.0"}
+    assert probe.packages["diffusers"] == {
+        "ok": False,
+        "error": "ImportError: libcudart.so.12: cannot open shared object file",
+    }
+    assert probe.packages["TTS"] == {"ok": False, "error": "ModuleNotFoundError: No module named 'TTS'"}
+    assert (probe.can_import("torch"), probe.can_import("diffusers"), probe.can_import("TTS")) == (
+        True,
+        False,
+        False,
+    )
+    assert probe.devices == ["cuda", "cpu"] and probe.cuda_name == "Stub GPU 80GB"
+
+
+def test_the_quick_check_finds_what_is_absent_without_importing(tmp_path):
+    python = stub_python(
+        tmp_path, {"torch": "raise SystemExit('imported!')\n", "numpy": "", "scipy": "", "pyloudnorm": ""}
+    )
+    # find_spec looks without importing: the stub torch that would exit is found, not run.
+    assert missing_modules(python, ["torch", "diffusers", "numpy", "TTS"]) == ["diffusers", "TTS"]
+    assert missing_modules(python, ["torch", "numpy"]) == []
+    with pytest.raises(RuntimePythonError, match=r"lacks diffusers, which a film needs.*--profile models"):
+        check_runtime_modules(python, ["torch", "diffusers", "numpy"], "a film")
+    with pytest.raises(RuntimePythonError, match=r"lacks espeakng_loader, which .*--profile previz"):
+        check_runtime_modules(python, ["numpy", "scipy", "pyloudnorm", "espeakng_loader"], "speech")
 
 
 @pytest.mark.parametrize(
