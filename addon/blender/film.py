@@ -62,7 +62,7 @@ class FilmRequest:
     models_folder: Path | None = None
     allow_online: bool = False
     device: str = "auto"
-    memory_mode: str = "balanced"
+    memory_mode: str = "auto"
     # The scene's voice table by character name (model, voice, language, speed, style, seed,
     # reference): what the artist chose for each character's voice.
     voices: dict[str, dict] = field(default_factory=dict)

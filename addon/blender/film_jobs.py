@@ -35,7 +35,7 @@ class Runtime:
     models_folder: Path | None
     allow_online: bool = False
     device: str = "auto"
-    memory_mode: str = "balanced"
+    memory_mode: str = "auto"
 
     def fields(self) -> dict:
         return {
