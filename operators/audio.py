@@ -52,7 +52,7 @@ class STORYLOOM_OT_generate_speech(JobOperatorMixin, bpy.types.Operator):
 
     bl_idname = "storyloom.generate_speech"
     bl_label = "Generate Speech"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # the landing pushes the undo step
 
     job_label = "Speaking"
 
@@ -129,7 +129,7 @@ class STORYLOOM_OT_generate_music(JobOperatorMixin, bpy.types.Operator):
 
     bl_idname = "storyloom.generate_music"
     bl_label = "Generate Music"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # the landing pushes the undo step
 
     job_label = "Composing"
 
@@ -173,7 +173,7 @@ class STORYLOOM_OT_generate_sfx(JobOperatorMixin, bpy.types.Operator):
 
     bl_idname = "storyloom.generate_sfx"
     bl_label = "Generate Sound Effect"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # the landing pushes the undo step
 
     job_label = "Making a sound"
 

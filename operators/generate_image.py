@@ -29,7 +29,7 @@ class STORYLOOM_OT_generate_image(ImageSettings, JobOperatorMixin, bpy.types.Ope
 
     bl_idname = "storyloom.generate_image"
     bl_label = "Generate Image"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # the landing pushes the undo step
 
     job_label = "Generating image"
 

@@ -4,6 +4,10 @@ Interactive: submit, then a window timer drives :meth:`JobTracker.tick` (bounded
 while the artist keeps working; progress shows in the status bar, Esc cancels, and results
 land on the main thread when the job is done. Headless (``blender -b``, the bpy module): no
 event loop runs, so the same operator waits for the job and lands it before returning.
+
+These operators carry no UNDO flag: Blender's redo panel re-runs an UNDO operator when a
+property is changed, which would submit the model job again. The landing pushes one undo step
+of its own instead, so undo takes back what landed.
 """
 
 from __future__ import annotations
@@ -34,10 +38,18 @@ def is_own_tick(operator, event: bpy.types.Event) -> bool:
     return True
 
 
+def push_undo_step(context: bpy.types.Context, message: str) -> bool:
+    """Push one undo step named ``message``; False where there is no undo to push to."""
+    if context.window is None or not bpy.ops.ed.undo_push.poll():
+        return False
+    return bpy.ops.ed.undo_push(message=message) == {"FINISHED"}
+
+
 class JobOperatorMixin:
     """Mix into a ``bpy.types.Operator``; implement ``start_job`` and ``land``."""
 
     job_label = "Working"
+    undo_on_land = True  # False for operators whose landing changes no undoable data
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         raise NotImplementedError
@@ -121,6 +133,8 @@ class JobOperatorMixin:
             except USER_ERRORS as error:
                 self.report({"ERROR"}, str(error))
                 return {"CANCELLED"}
+            if self.undo_on_land:
+                push_undo_step(context, self.bl_label)
             return {"FINISHED"}
         if state.status == "cancelled":
             self.report({"WARNING"}, f"{self.job_label}: cancelled; nothing was changed")

@@ -24,7 +24,7 @@ class STORYLOOM_OT_restyle_render(JobOperatorMixin, bpy.types.Operator):
 
     bl_idname = "storyloom.restyle_render"
     bl_label = "Restyle Render"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # the landing pushes the undo step
 
     job_label = "Restyling"
 

@@ -35,6 +35,7 @@ class STORYLOOM_OT_install_runtime(JobOperatorMixin, bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     job_label = "Installing runtime"
+    undo_on_land = False  # preferences are not undo data
 
     venv_dir: StringProperty(
         name="Venv Folder", subtype="DIR_PATH", description="Empty: in the extension's user folder"
@@ -117,6 +118,7 @@ class STORYLOOM_OT_download_model(JobOperatorMixin, bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     job_label = "Downloading model"
+    undo_on_land = False  # files on disk only
 
     model: StringProperty(name="Model", default="sdxl-turbo")
 

@@ -40,7 +40,7 @@ class STORYLOOM_OT_generate_video(JobOperatorMixin, bpy.types.Operator):
 
     bl_idname = "storyloom.generate_video"
     bl_label = "Generate Video"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # the landing pushes the undo step
 
     job_label = "Generating video"
 
@@ -146,7 +146,7 @@ class STORYLOOM_OT_restyle_strip(JobOperatorMixin, bpy.types.Operator):
 
     bl_idname = "storyloom.restyle_strip"
     bl_label = "Restyle Strip"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # the landing pushes the undo step
 
     job_label = "Restyling strip"
 

@@ -119,3 +119,32 @@ def test_bad_audio_requests_are_reported_and_land_nothing(edit, tmp_path):
     with pytest.raises(RuntimeError, match="does not make sound effects"):
         bpy.ops.storyloom.generate_sfx(prompt="a door", model="espeak")
     assert not landed(edit, "dialogue") and not landed(edit, "music") and not landed(edit, "sfx")
+
+
+ASYNC_OPERATORS = (
+    "generate_speech",
+    "generate_music",
+    "generate_sfx",
+    "generate_image",
+    "restyle_render",
+    "generate_video",
+    "restyle_strip",
+)
+
+
+def test_a_landing_is_one_undo_step_and_redo_never_resubmits_the_job(edit):
+    # An UNDO operator's redo panel re-runs it on every property change: a new model job each time.
+    for name in ASYNC_OPERATORS:
+        operator = getattr(bpy.types, f"STORYLOOM_OT_{name}")
+        assert "UNDO" not in operator.bl_options, name
+    bpy.data.texts.new("before the sound")
+    bpy.ops.ed.undo_push(message="before the sound")
+    edit.frame_current = 12
+    result = bpy.ops.storyloom.generate_sfx(prompt="a door slams", model="tiny-stable-audio", duration=0.1)
+    assert result == {"FINISHED"} and landed(bpy.context.scene, "sfx")
+    # One undo takes back exactly the landing; redo brings it back, so the landing is a step.
+    assert bpy.ops.ed.undo() == {"FINISHED"}
+    assert not landed(bpy.context.scene, "sfx") and "before the sound" in bpy.data.texts
+    assert bpy.ops.ed.redo() == {"FINISHED"}
+    [strip] = landed(bpy.context.scene, "sfx")
+    assert strip.channel == 9 and json.loads(strip["storyloom_job"])["prompt"] == "a door slams"
