@@ -1,9 +1,9 @@
 """The rule-based director: a brief becomes a plan, offline and deterministically.
 
-It reads what a brief says plainly (a duration, a platform, mood words), writes the voice-over
-from the brief's own sentences (or a hook / body / close script for a one-liner), splits it
-into shots and estimates their lengths from speech at a speaking rate. The style bible it
-writes is appended to every shot's prompt, so the look stays one look.
+It analyses the brief (``brief.py``: topic, kind of film, characters, quoted lines, language,
+stage directions), scripts it by kind in the brief's language (``scripts``), casts a distinct
+voice per speaker, and writes each shot's prompt as a picture: framing, subject, setting,
+lighting and the style bible's look. Stage directions become settings and are never spoken.
 """
 
 from __future__ import annotations
@@ -11,41 +11,17 @@ from __future__ import annotations
 import re
 import zlib
 
+from .brief import Brief, analyze, espeak_voice, read_seconds, strip_article
 from .plan import PLAN_VERSION, validate
 from .presets import get_preset
+from .scripts import NARRATOR, ScriptShot, speaking_seconds, templates, write_script
 from .validation import check_text
+from .voices import ESPEAK_STYLES
 
 MAX_BRIEF_CHARS = 5000
 MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 5.0, 600.0, 30.0
 WORDS_PER_SECOND = 160 / 60  # espeak's default rate, and a calm narrator's
 LEAD_IN, LEAD_OUT = 0.4, 0.6
-
-_DURATION = re.compile(
-    r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|sec\b|s\b|minutes?|mins?|min\b|m\b|hours?|hrs?|hr\b|h\b)", re.I
-)
-_WORD_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "ten": 10,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty-five": 45,
-    "sixty": 60,
-    "ninety": 90,
-}
-_WORD_DURATION = re.compile(rf"\b({'|'.join(_WORD_NUMBERS)})[- ](seconds?|minutes?)\b", re.I)
-_PLATFORM_WORDS = {
-    "vertical": ("vertical", "portrait", "instagram", "reels", "reel", "tiktok", "shorts", "stories", "9:16"),
-    "prores": ("broadcast", "ott", "television", "tv spot", "mezzanine", "prores", "cinema", "theatrical"),
-    "youtube": ("youtube", "landscape", "16:9", "widescreen"),
-}
-_IMPERATIVE = re.compile(
-    r"^(please\s+)?(create|make|produce|generate|build|design|write|give|render|craft)\b", re.I
-)
 
 # mood word -> style bible (look, grade, palette, music)
 _MOODS = (
@@ -118,13 +94,22 @@ _DEFAULT_STYLE = {
     "energy": 0.6,
 }
 _CAMERA_MOVES = ("push-in", "pan-right", "tilt-up", "pan-left", "pull-out")
-_BODY_LINES = (
-    "Every detail is shaped with care.",
-    "Built for the moments that matter.",
-    "Made by people who never settle.",
-    "Designed to move with you, wherever you go.",
-    "Light, form and purpose, in one idea.",
-    "From the first sketch to the final frame.",
+# Seconds a shot usually holds, by the pacing the brief asks for.
+SHOT_SECONDS = {"fast": 3.0, "": 5.0, "slow": 7.5}
+# espeak variants: distinct voices per character (median pitch: f3 ~230 Hz, m7 ~116 Hz).
+VARIANTS = {"female": ("f3", "f2", "f4", "f1"), "male": ("m3", "m7", "m1", "m2")}
+LIGHTING = {
+    "dramatic": "dramatic low-key lighting",
+    "upbeat": "bright daylight",
+    "calm": "soft natural light",
+    "mysterious": "moody low-key light",
+}
+NEGATIVE_PROMPT = "text, watermark, logo, blurry, deformed, low quality"
+SHEETS = (
+    "in a dark work jacket, short hair",
+    "in a green sweater, curly hair",
+    "in a denim shirt, glasses",
+    "in a grey coat, tied-back hair",
 )
 
 
@@ -141,14 +126,9 @@ def _clean_brief(brief: object, warnings: list[str]) -> str:
 
 def read_duration(brief: str, warnings: list[str]) -> float:
     """Seconds asked for in the brief ("30-sec", "2 minutes", "ninety seconds"), clamped."""
-    match = _DURATION.search(brief)
-    if match:
-        value, unit = float(match.group(1)), match.group(2).lower()
-    elif match := _WORD_DURATION.search(brief):
-        value, unit = float(_WORD_NUMBERS[match.group(1).lower()]), match.group(2).lower()
-    else:
+    seconds = read_seconds(brief)
+    if seconds is None:
         return DEFAULT_DURATION
-    seconds = value * (3600 if unit.startswith("h") else 60 if unit.startswith("m") else 1)
     if seconds < MIN_DURATION:
         warnings.append(f"A {seconds:g} s film is too short to carry a shot; using {MIN_DURATION:g} s.")
         return MIN_DURATION
@@ -161,14 +141,6 @@ def read_duration(brief: str, warnings: list[str]) -> float:
     return seconds
 
 
-def read_preset(brief: str) -> str:
-    lowered = brief.lower()
-    for preset, words in _PLATFORM_WORDS.items():
-        if any(re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered) for word in words):
-            return preset
-    return "youtube"
-
-
 def read_style(brief: str) -> dict:
     lowered = brief.lower()
     for words, style in _MOODS:
@@ -177,43 +149,13 @@ def read_style(brief: str) -> dict:
     return dict(_DEFAULT_STYLE)
 
 
-def _subject(brief: str) -> str:
-    match = re.search(
-        r"\b(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(film|video|spot|ad|trailer|teaser|story|launch)\b", brief, re.I
-    )
-    words = re.sub(r"\b\d+(?:\.\d+)?\s*-?\s*\w*\b", "", match.group(0)).split()[1:] if match else []
-    return " ".join(w for w in words if not _DURATION.fullmatch(w)) or "story"
+def speech_seconds(text: str, rate: float = 1.0) -> float:
+    return speaking_seconds(text, WORDS_PER_SECOND * rate)
 
 
-def _sentences(brief: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+", brief)
-    return [p.strip() for p in parts if p.strip()]
-
-
-def write_lines(brief: str, duration: float) -> list[str]:
-    """Voice-over lines: the brief's own sentences, or a scripted hook/body/close."""
-    quoted = re.findall(r"[\"“]([^\"”]{3,})[\"”]", brief)
-    if quoted:
-        return [q.strip() for q in quoted]
-    all_sentences = _sentences(brief)
-    sentences = [s for s in all_sentences if not _IMPERATIVE.match(s)]
-    if sentences and len(all_sentences) > 1:  # a one-liner describes the film; it is not the script
-        return sentences
-    subject = _subject(brief)
-    count = max(2, min(12, round(duration / 7)))
-    seed = zlib.crc32(brief.encode("utf-8"))
-    body = [_BODY_LINES[(seed + i) % len(_BODY_LINES)] for i in range(count - 2)]
-    return ["It starts with a single moment.", *body, f"This is our {subject}. See it for yourself."]
-
-
-def speech_seconds(text: str) -> float:
-    words = max(1, len(re.findall(r"\w+", text)))
-    return words / WORDS_PER_SECOND
-
-
-def shot_holds(lines: list[str], duration: float, warnings: list[str]) -> list[float]:
-    """Seconds each shot holds: its line's speaking time plus lead in/out, spare time shared."""
-    estimates = [LEAD_IN + speech_seconds(line) + LEAD_OUT for line in lines]
+def shot_holds(lines: list[str], duration: float, warnings: list[str], rate: float = 1.0) -> list[float]:
+    """Seconds each shot holds: its lines' speaking time plus lead in/out, spare time shared."""
+    estimates = [LEAD_IN + speech_seconds(line, rate) + LEAD_OUT if line else 2.0 for line in lines]
     spare = duration - sum(estimates)
     if spare < 0:
         warnings.append(
@@ -223,37 +165,105 @@ def shot_holds(lines: list[str], duration: float, warnings: list[str]) -> list[f
     return [round(min(600.0, max(0.5, e + max(0.0, spare) * e / sum(estimates))), 3) for e in estimates]
 
 
-def make_plan(brief: object, preset: str | None = None, title: str | None = None) -> dict:
+def _style(text: str, brief: Brief) -> dict:
+    """The style bible: mood words, then the brief's look and music directions."""
+    style = read_style(text)
+    directions = brief.directions
+    if directions.looks:
+        style["look"] = ", ".join([*directions.looks, style["look"]])
+    if "black and white" in directions.looks:
+        style["grade"] = "neutral"
+    lighting = LIGHTING.get(style["mood"], "soft key light")
+    style["prompt_suffix"] = f"{lighting}, {style['look']}, {style['mood']} mood"
+    style["music"] = directions.music != "none"
+    return style
+
+
+def _cast(brief: Brief, speaking: list[str], seed: int) -> list[dict]:
+    """A character per speaker with a distinct espeak voice in the brief's language, a sheet, a seed."""
+    language = espeak_voice(brief.language)
+    genders = {c.name: c.gender for c in brief.characters}
+    used = {"female": 0, "male": 0}
+    style = brief.directions.voice_style if brief.directions.voice_style in ESPEAK_STYLES else ""
+    cast = []
+    for index, name in enumerate(speaking):
+        if name == NARRATOR:
+            gender = brief.directions.voice_gender
+        else:
+            gender = genders.get(name) or ("female", "male")[index % 2]
+        variant = VARIANTS[gender][used[gender] % 4] if gender else ""
+        if gender:
+            used[gender] += 1
+        character = {
+            "name": name,
+            "voice": f"{language}+{variant}" if variant else language,
+            "look": ""
+            if name == NARRATOR
+            else f"{name}, {('a woman' if gender == 'female' else 'a man')} "
+            + SHEETS[(zlib.crc32(name.encode()) + seed) % len(SHEETS)],
+            "seed": (zlib.crc32(f"{name}:{brief.text}".encode()) + seed) % 2**31,
+        }
+        if style:
+            character["style"] = style
+        cast.append(character)
+    return cast
+
+
+def _prompt(brief: Brief, shot: ScriptShot, cast: dict[str, dict], style: dict) -> str:
+    """What the shot's picture shows: framing, subject (with character sheets), setting, light, look."""
+    topic = brief.topic or templates.FALLBACK_PICTURE.get(brief.kind, templates.DEFAULT_PICTURE)
+    people = [cast[name]["look"] for name, _ in shot.lines if cast.get(name, {}).get("look")]
+    if brief.kind == "scene":
+        people = [character["look"] for character in cast.values() if character["look"]]
+    subject = f"{' and '.join(dict.fromkeys(people))} with {topic}" if people else topic
+    parts = [f"{shot.framing} of {subject}"]
+    if brief.setting:
+        parts.append(f"in {brief.setting}")
+    parts.append(style["prompt_suffix"])
+    words = (part.strip() for text in parts for part in text.split(","))
+    return ", ".join(dict.fromkeys(word for word in words if word))  # "soft light" said once
+
+
+def _title(brief: Brief, title: str | None) -> str:
+    if title:
+        return title[:120]
+    topic = strip_article(brief.topic.strip(" ."))
+    return (topic[:1].upper() + topic[1:])[:60] if topic else "Storyloom Film"
+
+
+def make_plan(brief: object, preset: str | None = None, title: str | None = None, seed: int = 0) -> dict:
     """Turn a brief into a validated plan. Raises BadInput for an empty or broken brief."""
     warnings: list[str] = []
     text = _clean_brief(brief, warnings)
+    analysis = analyze(text)
+    warnings += analysis.warnings
     duration = read_duration(text, warnings)
-    preset_name = preset or read_preset(text)
+    preset_name = preset or analysis.directions.platform or "youtube"
     delivery = get_preset(preset_name)
-    style = read_style(text)
-    style["prompt_suffix"] = f"{style['look']}, {style['mood']} mood, palette {' '.join(style['palette'])}"
-    lines = write_lines(text, duration)
-    film_title = (title or _subject(text).title() or "Storyloom Film")[:120]
-    narrator = {
-        "name": "Narrator",
-        "voice": "en",
-        "look": "",
-        "seed": zlib.crc32(text.encode("utf-8")) % 2**31,
-    }
-
-    holds = shot_holds(lines, duration, warnings)
+    style = _style(text, analysis)
+    rate = ESPEAK_STYLES.get(analysis.directions.voice_style, ESPEAK_STYLES["neutral"])["rate"]
+    script = write_script(analysis, duration, seed, SHOT_SECONDS[analysis.directions.pacing])
+    speaking = list(dict.fromkeys(name for shot in script for name, _ in shot.lines)) or [NARRATOR]
+    cast = {character["name"]: character for character in _cast(analysis, speaking, seed)}
+    spoken = [" ".join(text for _, text in shot.lines) for shot in script]
+    holds = shot_holds(spoken, duration, warnings, rate)
     shots = []
-    for index, (line, hold) in enumerate(zip(lines, holds, strict=True)):
+    for index, (shot, hold) in enumerate(zip(script, holds, strict=True)):
+        in_shot = list(dict.fromkeys(name for name, _ in shot.lines if name != NARRATOR))
+        if analysis.kind == "scene":
+            in_shot = [name for name in cast if name != NARRATOR]
         shots.append(
             {
                 "id": f"sh{(index + 1) * 10:03d}",
-                "prompt": f"{line.rstrip('.!?')}, {style['prompt_suffix']}",
-                "camera": _CAMERA_MOVES[index % len(_CAMERA_MOVES)],
+                "prompt": _prompt(analysis, shot, cast, style),
+                "negative_prompt": NEGATIVE_PROMPT,
+                "camera": "static" if analysis.kind == "scene" else _CAMERA_MOVES[index % len(_CAMERA_MOVES)],
                 "duration_hint": hold,
-                "lines": [{"speaker": narrator["name"], "text": line}],
-                "music_cue": "intro" if index == 0 else "outro" if index == len(lines) - 1 else "build",
-                "sfx": ["whoosh"] if index else [],
+                "lines": [{"speaker": name, "text": line} for name, line in shot.lines],
+                "music_cue": "intro" if index == 0 else "outro" if index == len(script) - 1 else "build",
+                "sfx": list(analysis.directions.sounds),
                 "transition": "fade" if index == 0 else "cut",
+                "characters": in_shot,
             }
         )
     plan = {
@@ -261,16 +271,17 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
         "brief": text,
         "warnings": warnings,
         "film": {
-            "title": film_title,
+            "title": _title(analysis, title),
             "target_duration": duration,
             "fps": delivery.fps,
             "width": delivery.width,
             "height": delivery.height,
             "aspect": delivery.aspect,
             "preset": preset_name,
+            "language": analysis.language,
         },
         "style": style,
-        "characters": [narrator],
+        "characters": list(cast.values()),
         "shots": shots,
     }
     return validate(plan)

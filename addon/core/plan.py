@@ -41,6 +41,7 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "height": {"type": "integer", "minimum": 16, "maximum": 8192},
                 "aspect": {"type": "string"},
                 "preset": {"type": "string", "minLength": 1},
+                "language": {"type": "string", "pattern": "^[a-z]{2,3}$"},
             },
         },
         "style": {
@@ -61,6 +62,7 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "energy": {"type": "number", "minimum": 0, "maximum": 1},
                 "grade": {"type": "string", "enum": ["neutral", "cinematic"]},
                 "prompt_suffix": {"type": "string"},
+                "music": {"type": "boolean"},  # false: the film has no music ("no music")
             },
         },
         "characters": {
@@ -88,6 +90,7 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": {"type": "string", "pattern": "^[a-z0-9_-]+$"},
                     "prompt": {"type": "string", "minLength": 1},
+                    "negative_prompt": {"type": "string", "maxLength": 500},
                     "camera": {
                         "type": "string",
                         "enum": [

@@ -26,9 +26,12 @@ def test_one_liner_gets_a_scripted_hook_body_close_at_the_asked_length():
     )
     assert plan["style"]["grade"] == "cinematic" and plan["style"]["mode"] == "minor"
     lines = [shot["lines"][0]["text"] for shot in shots]
-    assert lines[0] == "It starts with a single moment." and lines[-1].startswith("This is our")
+    assert lines[0] == "Some things are worth doing properly." and lines[-1].endswith("Be part of it.")
+    assert len(set(lines)) == len(lines) >= 5  # hook, problem, product, proof, call: no line twice
+    assert not any("30" in line or "cinematic" in line.lower() for line in lines)  # directions unspoken
     assert sum(shot["duration_hint"] for shot in shots) == pytest.approx(30.0, abs=0.01)
-    assert all(plan["style"]["prompt_suffix"] in shot["prompt"] for shot in shots)  # the bible in every shot
+    assert all("dramatic low-key lighting" in shot["prompt"] for shot in shots)  # the bible in every shot
+    assert any("only stage directions" in warning for warning in plan["warnings"])
 
 
 def test_the_briefs_own_sentences_become_the_voice_over():
@@ -37,7 +40,9 @@ def test_the_briefs_own_sentences_become_the_voice_over():
         1080,
         1920,
     )
-    assert [s["lines"][0]["text"] for s in plan["shots"]] == ["Fresh beans every morning.", "Taste it today!"]
+    lines = [s["lines"][0]["text"] for s in plan["shots"]]
+    assert lines[1:3] == ["Fresh beans every morning.", "Taste it today!"]  # the brief's own, in order
+    assert not any("reel" in line.lower() or "15" in line for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -76,7 +81,8 @@ def test_bad_briefs():
 
 def test_emoji_and_right_to_left_lines_survive():
     plan = make_plan("Make a calm 10 second film. שלום לכולם 🌅. مرحبا بالعالم!")
-    assert [s["lines"][0]["text"] for s in plan["shots"]] == ["שלום לכולם 🌅.", "مرحبا بالعالم!"]
+    lines = [s["lines"][0]["text"] for s in plan["shots"]]
+    assert "שלום לכולם 🌅." in lines and "مرحبا بالعالم!" in lines
 
 
 def test_same_brief_same_plan():

@@ -1,0 +1,161 @@
+# ruff: noqa: E501  (data: one line per template keeps the languages side by side)
+"""Script templates: a structure per kind of film, and its lines in each scripted language.
+
+``{topic}`` is the film's subject as the brief names it ("a broken robot"), ``{Topic}`` the same
+at the start of a sentence; in scenes ``{b}`` is the one spoken to. Each role has
+variants: a brief's seed picks among them, so one brief can be scripted more than one way.
+"""
+
+from __future__ import annotations
+
+# kind -> the roles its lines play, in order (the first opens, the last closes the film).
+STRUCTURES: dict[str, tuple[str, ...]] = {
+    "brand": ("hook", "problem", "product", "proof", "call"),
+    "launch": ("hook", "problem", "product", "proof", "call"),
+    "teaser": ("hook", "tease", "product", "call"),
+    "announcement": ("hook", "news", "details", "call"),
+    "documentary": ("establishing", "context", "detail", "consequence", "reflection"),
+    "explainer": ("question", "idea", "steps", "recap", "close"),
+    "music_video": ("hook", "call"),
+    "scene": ("inciting", "reply", "push", "counter", "turn", "resolution"),
+}
+# A role's shot framing: where a structure opens wide, looks close, and ends.
+FRAMING = {
+    "hook": "wide establishing shot",
+    "establishing": "wide establishing shot",
+    "question": "medium shot",
+    "inciting": "medium two-shot",
+    "detail": "close-up",
+    "details": "close-up",
+    "product": "close-up",
+    "steps": "close-up",
+    "push": "close-up",
+    "counter": "close-up",
+    "call": "wide shot",
+    "reflection": "wide shot",
+    "resolution": "medium two-shot",
+    "close": "wide shot",
+}
+DEFAULT_FRAMING = "medium shot"
+
+LINES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "hook": ("Some things are worth doing properly.", "It starts with {topic}."),
+        "problem": ("Most days, nobody stops to think about {topic}.", "We all know the usual way. It isn't enough."),
+        "product": ("That is where {topic} comes in.", "Say hello to {topic}."),
+        "proof": ("People who try {topic} keep coming back.", "Every detail of {topic} is made with care."),
+        "call": ("{Topic}. See it for yourself.", "{Topic}. Be part of it."),
+        "tease": ("Something new is on its way.", "You have never seen {topic} like this."),
+        "news": ("Big news: {topic}.", "It is happening: {topic}."),
+        "details": ("Bring a friend, and come early.", "Everyone is welcome at {topic}."),
+        "establishing": ("This film is about {topic}.", "Look closely: {topic}."),
+        "context": ("For a long time, few people paid attention to {topic}.", "{Topic} has a longer story than it seems."),
+        "detail": ("Up close, {topic} tells a slower, stranger story.", "The smallest details of {topic} matter most."),
+        "consequence": ("What happens to {topic} does not stay here.", "Change {topic}, and everything around it changes."),
+        "reflection": ("{Topic} asks us to look again, and longer.", "In the end, {topic} is about all of us."),
+        "question": ("What is {topic}, and how does it work?", "Ever wondered how {topic} works?"),
+        "idea": ("It starts with one simple idea.", "The idea behind {topic} is simple."),
+        "steps": ("Step by step, {topic} comes together.", "First the basics, then the details of {topic}."),
+        "recap": ("So here is what to remember.", "Three things matter: clarity, care and practice."),
+        "close": ("That is {topic}, explained.", "Now you know how {topic} works."),
+        "inciting": ("{b}, look at {topic}. It was fine this morning.", "{b}, what happened to {topic}?"),
+        "reply": ("Don't look at me, {b}. I barely touched {topic}.", "Why is it always my fault, {b}?"),
+        "push": ("Barely was enough. Now {topic} won't even start.", "Because you were the last one near {topic}."),
+        "counter": ("Then stop arguing and help me fix {topic}.", "Fine. Then show me what you would do."),
+        "turn": ("Wait. Listen. Do you hear that?", "Hold on. I think I see the problem."),
+        "resolution": ("It works. We did it, {b}.", "There. {Topic}, as good as new."),
+    },
+    "fr": {
+        "hook": ("Certaines choses méritent d'être bien faites.", "Tout commence avec {topic}."),
+        "problem": ("Chaque jour, personne ne pense vraiment à {topic}.", "On connaît tous l'habitude. Elle ne suffit plus."),
+        "product": ("Voici {topic}.", "C'est pour cela qu'il y a {topic}."),
+        "proof": ("Ceux qui découvrent {topic} reviennent toujours.", "Chaque détail de {topic} est soigné."),
+        "call": ("{Topic}. Venez voir par vous-même.", "{Topic}. Rejoignez-nous."),
+        "tease": ("Quelque chose de nouveau arrive.", "Vous n'avez jamais vu {topic} comme ça."),
+        "news": ("Grande nouvelle : {topic}.", "C'est officiel : {topic}."),
+        "details": ("Venez avec vos amis, et venez tôt.", "Tout le monde est bienvenu pour {topic}."),
+        "establishing": ("Voici {topic}.", "Regardez de près {topic}."),
+        "context": ("Longtemps, peu de gens ont prêté attention à {topic}.", "{Topic} a une histoire plus longue qu'il n'y paraît."),
+        "detail": ("De près, {topic} raconte une autre histoire.", "Les plus petits détails de {topic} comptent le plus."),
+        "consequence": ("Ce qui arrive à {topic} ne reste pas ici.", "Quand {topic} change, tout change autour."),
+        "reflection": ("{Topic} nous invite à regarder encore.", "Au fond, {topic} nous concerne tous."),
+        "question": ("Qu'est-ce que {topic}, et comment ça marche ?", "Vous vous demandez comment fonctionne {topic} ?"),
+        "idea": ("Tout part d'une idée simple.", "L'idée derrière {topic} est simple."),
+        "steps": ("Étape par étape, {topic} prend forme.", "D'abord les bases, puis les détails de {topic}."),
+        "recap": ("Voici ce qu'il faut retenir.", "Trois choses comptent : la clarté, le soin et la pratique."),
+        "close": ("Voilà {topic}, expliqué simplement.", "Maintenant, vous savez comment fonctionne {topic}."),
+        "inciting": ("{b}, regarde {topic}. Ce matin, tout allait bien.", "{b}, qu'est-il arrivé à {topic} ?"),
+        "reply": ("Ne me regarde pas, {b}. J'ai à peine touché {topic}.", "Pourquoi c'est toujours ma faute, {b} ?"),
+        "push": ("À peine, c'était déjà trop. {Topic} ne démarre plus.", "Parce que tu étais le dernier près de {topic}."),
+        "counter": ("Alors arrête de discuter et aide-moi à réparer {topic}.", "Très bien. Montre-moi ce que tu ferais."),
+        "turn": ("Attends. Écoute. Tu entends ça ?", "Une seconde. Je crois que je vois le problème."),
+        "resolution": ("Ça marche. On a réussi, {b}.", "Voilà. {Topic}, comme neuf."),
+    },
+    "de": {
+        "hook": ("Manche Dinge verdienen es, richtig gemacht zu werden.", "Alles beginnt mit {topic}."),
+        "problem": ("Im Alltag denkt kaum jemand an {topic}.", "Wir kennen alle den üblichen Weg. Er reicht nicht."),
+        "product": ("Deshalb gibt es {topic}.", "Das ist {topic}."),
+        "proof": ("Wer {topic} einmal erlebt, kommt wieder.", "Jedes Detail von {topic} ist mit Sorgfalt gemacht."),
+        "call": ("{Topic}. Überzeugen Sie sich selbst.", "{Topic}. Seien Sie dabei."),
+        "tease": ("Etwas Neues ist unterwegs.", "So haben Sie {topic} noch nie gesehen."),
+        "news": ("Große Neuigkeiten: {topic}.", "Es ist so weit: {topic}."),
+        "details": ("Bringen Sie Freunde mit und kommen Sie früh.", "Alle sind willkommen bei {topic}."),
+        "establishing": ("Das ist {topic}.", "Sehen Sie genau hin: {topic}."),
+        "context": ("Lange hat kaum jemand auf {topic} geachtet.", "{Topic} hat eine längere Geschichte, als man denkt."),
+        "detail": ("Aus der Nähe erzählt {topic} eine andere Geschichte.", "Die kleinsten Details von {topic} zählen am meisten."),
+        "consequence": ("Was mit {topic} geschieht, bleibt nicht hier.", "Wenn sich {topic} ändert, ändert sich alles."),
+        "reflection": ("{Topic} lädt uns ein, noch einmal hinzusehen.", "Am Ende geht {topic} uns alle an."),
+        "question": ("Was ist {topic}, und wie funktioniert es?", "Wie funktioniert eigentlich {topic}?"),
+        "idea": ("Alles beginnt mit einer einfachen Idee.", "Die Idee hinter {topic} ist einfach."),
+        "steps": ("Schritt für Schritt entsteht {topic}.", "Erst die Grundlagen, dann die Details von {topic}."),
+        "recap": ("Das sollten Sie sich merken.", "Drei Dinge zählen: Klarheit, Sorgfalt und Übung."),
+        "close": ("Das ist {topic}, einfach erklärt.", "Jetzt wissen Sie, wie {topic} funktioniert."),
+        "inciting": ("{b}, sieh dir {topic} an. Heute Morgen ging noch alles.", "{b}, was ist mit {topic} passiert?"),
+        "reply": ("Sieh mich nicht so an, {b}. Ich habe {topic} kaum berührt.", "Warum bin immer ich schuld, {b}?"),
+        "push": ("Kaum war schon zu viel. Jetzt startet {topic} nicht mehr.", "Weil du als Letzter an {topic} warst."),
+        "counter": ("Dann hör auf zu streiten und hilf mir, {topic} zu reparieren.", "Gut. Dann zeig mir, was du tun würdest."),
+        "turn": ("Warte. Hörst du das?", "Moment. Ich glaube, ich sehe das Problem."),
+        "resolution": ("Es läuft. Wir haben es geschafft, {b}.", "So. {Topic}, wie neu."),
+    },
+    "es": {
+        "hook": ("Hay cosas que merecen hacerse bien.", "Todo empieza con {topic}."),
+        "problem": ("Cada día, casi nadie piensa en {topic}.", "Todos conocemos la costumbre. Ya no basta."),
+        "product": ("Por eso existe {topic}.", "Te presentamos {topic}."),
+        "proof": ("Quien prueba {topic}, siempre vuelve.", "Cada detalle de {topic} está hecho con cuidado."),
+        "call": ("{Topic}. Compruébalo tú mismo.", "{Topic}. Forma parte de ello."),
+        "tease": ("Algo nuevo está en camino.", "Nunca has visto {topic} así."),
+        "news": ("Gran noticia: {topic}.", "Ya es oficial: {topic}."),
+        "details": ("Trae a tus amigos y llega temprano.", "Todos son bienvenidos a {topic}."),
+        "establishing": ("Esto es {topic}.", "Mira de cerca {topic}."),
+        "context": ("Durante mucho tiempo, pocos prestaron atención a {topic}.", "{Topic} tiene una historia más larga de lo que parece."),
+        "detail": ("De cerca, {topic} cuenta otra historia.", "Los detalles más pequeños de {topic} son los que importan."),
+        "consequence": ("Lo que le pasa a {topic} no se queda aquí.", "Si cambia {topic}, todo cambia a su alrededor."),
+        "reflection": ("{Topic} nos invita a mirar otra vez.", "Al final, {topic} nos concierne a todos."),
+        "question": ("¿Qué es {topic} y cómo funciona?", "¿Alguna vez te has preguntado cómo funciona {topic}?"),
+        "idea": ("Todo empieza con una idea sencilla.", "La idea detrás de {topic} es sencilla."),
+        "steps": ("Paso a paso, {topic} toma forma.", "Primero lo básico, luego los detalles de {topic}."),
+        "recap": ("Esto es lo que hay que recordar.", "Tres cosas importan: claridad, cuidado y práctica."),
+        "close": ("Eso es {topic}, explicado.", "Ahora sabes cómo funciona {topic}."),
+        "inciting": ("{b}, mira {topic}. Esta mañana funcionaba.", "{b}, ¿qué le pasó a {topic}?"),
+        "reply": ("No me mires a mí, {b}. Apenas toqué {topic}.", "¿Por qué siempre es culpa mía, {b}?"),
+        "push": ("Apenas fue suficiente. Ahora {topic} ni arranca.", "Porque fuiste el último en tocar {topic}."),
+        "counter": ("Entonces deja de discutir y ayúdame a arreglar {topic}.", "Bien. Enséñame qué harías tú."),
+        "turn": ("Espera. Escucha. ¿Oyes eso?", "Un momento. Creo que veo el problema."),
+        "resolution": ("Funciona. Lo logramos, {b}.", "Listo. {Topic}, como nuevo."),
+    },
+}  # fmt: skip
+# What a film about nothing in particular is about, per language (a brief of only directions).
+FALLBACK_TOPIC = {
+    "en": "what we make",
+    "fr": "ce que nous faisons",
+    "de": "was wir machen",
+    "es": "lo que hacemos",
+}
+# What its pictures show then, by kind (prompts are written in English for the image models).
+FALLBACK_PICTURE = {
+    "documentary": "a wide quiet landscape",
+    "explainer": "a clean desk with simple objects",
+    "scene": "two people talking",
+    "music_video": "a musician on a lit stage",
+}
+DEFAULT_PICTURE = "a signature product on a clean set"
