@@ -13,6 +13,7 @@ of its own instead, so undo takes back what landed.
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 
 import bpy
 
@@ -45,13 +46,23 @@ def push_undo_step(context: bpy.types.Context, message: str) -> bool:
     return bpy.ops.ed.undo_push(message=message) == {"FINISHED"}
 
 
+# Main-thread work an operator does before its job can be submitted (render frames, ...): each
+# ``next()`` does one bounded piece and yields (what, step, total); the return value is the job.
+Prelude = Generator[tuple[str, int, int], None, JobTracker]
+
+
 class JobOperatorMixin:
-    """Mix into a ``bpy.types.Operator``; implement ``start_job`` and ``land``."""
+    """Mix into a ``bpy.types.Operator``; implement ``start_job`` and ``land``.
+
+    ``start_job`` checks the input and submits the job (returns its tracker), or, when main-thread
+    work must come first, returns a :data:`Prelude`: the modal runs one of its steps per tick,
+    then follows the job it returns. Headless, the prelude runs to its end before the wait.
+    """
 
     job_label = "Working"
     undo_on_land = True  # False for operators whose landing changes no undoable data
 
-    def start_job(self, context: bpy.types.Context) -> JobTracker:
+    def start_job(self, context: bpy.types.Context) -> JobTracker | Prelude:
         raise NotImplementedError
 
     def land(self, context: bpy.types.Context, state: JobState) -> str:
@@ -60,27 +71,46 @@ class JobOperatorMixin:
 
     # -- operator protocol ------------------------------------------------------------------
     def execute(self, context: bpy.types.Context) -> set[str]:
+        self._tracker = self._prelude = None
         try:
-            self._tracker = self.start_job(context)
+            started = self.start_job(context)
         except USER_ERRORS as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
+        if isinstance(started, JobTracker):
+            self._tracker = started
+        else:
+            self._prelude = started
         if bpy.app.background or context.window is None:
+            if self._prelude is not None:
+                try:
+                    self._run_prelude_headless()
+                except USER_ERRORS as error:
+                    self.report({"ERROR"}, str(error))
+                    return {"CANCELLED"}
             return self._finish(context, self._wait_headless())
         wm = context.window_manager
         self._timer = wm.event_timer_add(TIMER_INTERVAL_S, window=context.window)
         wm.modal_handler_add(self)
         wm.progress_begin(0, 100)
-        self._show_progress(context, self._tracker.state)
+        if self._tracker is not None:
+            self._show_progress(context, self._tracker.state)
         return {"RUNNING_MODAL"}
 
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         if event.type == "ESC" and event.value == "PRESS":
+            if self._prelude is not None:  # nothing submitted yet: stop here, undo the prelude's work
+                self._prelude.close()
+                self._end_modal(context)
+                self.report({"WARNING"}, f"{self.job_label}: cancelled; nothing was changed")
+                return {"CANCELLED"}
             self._tracker.cancel()
             self.report({"INFO"}, f"{self.job_label}: cancelling...")
             return {"RUNNING_MODAL"}
         if not is_own_tick(self, event):
             return {"PASS_THROUGH"}
+        if self._prelude is not None:
+            return self._prelude_tick(context)
         state = self._tracker.tick()
         self._show_progress(context, state)
         if not state.finished:
@@ -90,10 +120,42 @@ class JobOperatorMixin:
 
     def cancel(self, context: bpy.types.Context) -> None:
         # Blender calls this when the operator is torn down (file load, window close).
-        self._tracker.cancel()
+        if self._prelude is not None:
+            self._prelude.close()
+        if self._tracker is not None:
+            self._tracker.cancel()
         self._end_modal(context)
 
     # -- helpers ----------------------------------------------------------------------------
+    def _prelude_tick(self, context: bpy.types.Context) -> set[str]:
+        """One step of the prelude; when it ends, its job takes over the following ticks."""
+        try:
+            what, step, total = next(self._prelude)
+        except StopIteration as end:
+            self._prelude, self._tracker = None, end.value
+            self._show_progress(context, self._tracker.state)
+            return {"PASS_THROUGH"}
+        except USER_ERRORS as error:
+            self._prelude = None
+            self._end_modal(context)
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        context.window_manager.progress_update(int(100 * step / max(total, 1)))
+        if context.workspace is not None:
+            context.workspace.status_text_set(
+                f"Storyloom: {self.job_label}: {what} {step}/{total} (Esc to cancel)"
+            )
+        return {"PASS_THROUGH"}
+
+    def _run_prelude_headless(self) -> None:
+        while True:
+            try:
+                what, step, total = next(self._prelude)
+            except StopIteration as end:
+                self._prelude, self._tracker = None, end.value
+                return
+            print(f"Storyloom: {self.job_label}: {what} {step}/{total}", flush=True)
+
     def _wait_headless(self) -> JobState:
         last = [-1]
 

@@ -8,6 +8,7 @@ import bpy
 from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
 
 from ..addon.blender import landing, project, restyle, video_strips, worker_session
+from ..addon.blender.depth import active_camera
 from ..addon.blender.image_inputs import fit_to_model
 from ..addon.core.keys import artifact_key, slug
 from ..addon.core.models import TASK_TEXT_TO_IMAGE, ModelError, get_spec, load_registry
@@ -16,7 +17,7 @@ from ..addon.core.runtime_probe import check_runtime_python
 from ..addon.core.validation import check_edit_params, check_image_params
 from ..addon.prefs import get_preferences
 from ..addon.runtime.tracker import JobState, JobTracker
-from .job_base import JobOperatorMixin
+from .job_base import JobOperatorMixin, Prelude
 
 
 class STORYLOOM_OT_restyle_render(JobOperatorMixin, bpy.types.Operator):
@@ -37,7 +38,7 @@ class STORYLOOM_OT_restyle_render(JobOperatorMixin, bpy.types.Operator):
     guidance: FloatProperty(name="Guidance", default=7.5, soft_min=0.0, soft_max=20.0)
     animation: BoolProperty(name="Animation", description="Every frame of the scene's range, as a strip")
 
-    def start_job(self, context: bpy.types.Context) -> JobTracker:
+    def start_job(self, context: bpy.types.Context) -> Prelude:
         prefs = get_preferences(context)
         scene = context.scene
         models_folder = project.models_folder()
@@ -56,25 +57,43 @@ class STORYLOOM_OT_restyle_render(JobOperatorMixin, bpy.types.Operator):
         )
         edit = check_edit_params(mode="image", source="render", strength=self.strength)
         frames = restyle.frame_range(scene, self.animation)
+        active_camera(scene)  # refused now, not at the first tick
         check_runtime_python(project.runtime_python())
         media = project.media_folder(create=True).path
         key = artifact_key(spec.id, spec.source, params.to_dict(), edit.to_dict(), frames)
-        sources = restyle.render_frames(scene, frames, contained_path(media, f"renders/{key}"))
-        key = artifact_key(key, files=sources)  # what was rendered, not only how it was asked for
         self._first_frame = frames[0]
-        client = worker_session.get_client()
         job = {
             "task": "image-sequence",
             "spec": spec.to_dict(),
             "params": params.to_dict(),
             "edit": edit.to_dict(),
-            "sources": [str(path) for path in sources],
-            "output_dir": str(contained_path(media, f"restyled/{slug(params.prompt)}-{key}")),
             "models_folder": str(models_folder),
             "allow_online": bool(bpy.app.online_access),
             "device": prefs.device,
             "memory_mode": prefs.memory_mode,
         }
+        return self._render_then_submit(scene, frames, media, key, job)
+
+    def _render_then_submit(self, scene, frames: list[int], media: Path, key: str, job: dict) -> Prelude:
+        """One frame rendered per step (a timer tick when interactive), then the worker's job."""
+        renders = restyle.render_frame_steps(scene, frames, contained_path(media, f"renders/{key}"))
+        try:
+            while True:
+                try:
+                    done = next(renders)
+                except StopIteration as end:
+                    sources = end.value
+                    break
+                yield "rendering frame", done, len(frames)
+        finally:
+            renders.close()  # Esc between two frames: the partial renders are removed
+        key = artifact_key(key, files=sources)  # what was rendered, not only how it was asked for
+        prompt = job["params"]["prompt"]
+        job |= {
+            "sources": [str(path) for path in sources],
+            "output_dir": str(contained_path(media, f"restyled/{slug(prompt)}-{key}")),
+        }
+        client = worker_session.get_client()
         return JobTracker(client, client.submit(job))
 
     def land(self, context: bpy.types.Context, state: JobState) -> str:

@@ -366,6 +366,56 @@ def test_restyle_animation_lands_an_image_sequence_strip(storyloom, runtime, top
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temp folders left
 
 
+def animated_plane(scene, plane) -> list[int]:
+    """The plane glows and slides across the frame over frames 1..3: each frame's render differs."""
+    glow = bpy.data.materials.new("slide")
+    if glow.node_tree is None:  # 4.5 materials start without nodes
+        glow.use_nodes = True
+    glow.node_tree.nodes["Principled BSDF"].inputs["Emission Strength"].default_value = 1.0
+    glow.node_tree.nodes["Principled BSDF"].inputs["Emission Color"].default_value = (1, 0.5, 0.2, 1)
+    plane.data.materials.append(glow)
+    scene.frame_start, scene.frame_end = 1, 3
+    plane.location.x = -0.5
+    plane.keyframe_insert("location", frame=1)
+    plane.location.x = 0.5
+    plane.keyframe_insert("location", frame=3)
+    return [1, 2, 3]
+
+
+def test_restyle_renders_one_frame_per_step_and_the_frames_appear_together(storyloom, top_down, tmp_path):
+    restyle = importlib.import_module(storyloom.__name__ + ".addon.blender.restyle")
+    scene = bpy.context.scene
+    frames = animated_plane(scene, top_down)
+    scene.frame_set(2)  # the artist's playhead
+    folder = tmp_path / "renders"
+    steps = restyle.render_frame_steps(scene, frames, folder)
+    for done in frames:
+        assert next(steps) == done
+        # One more frame per step, all in a temp folder: the renders folder is not there yet.
+        assert len(list(tmp_path.glob(".renders.*/render_*.png"))) == done
+        assert not folder.exists()
+        assert scene.frame_current == 2  # between two steps the playhead is where the artist left it
+    with pytest.raises(StopIteration) as end:
+        next(steps)
+    paths = end.value.value
+    assert paths == [folder / f"render_{frame:04d}.png" for frame in frames]
+    assert sorted(folder.iterdir()) == paths and not list(tmp_path.glob(".renders.*"))
+    # The same pictures as rendering each frame in one go, as the operator did before.
+    for frame, path in zip(frames, paths, strict=True):
+        scene.frame_set(frame)
+        expected = render(scene, tmp_path / f"direct_{frame}.png")
+        assert np.abs(file_pixels(path)[..., :3] - expected[..., :3]).max() < 1.5 / 255
+    assert np.abs(file_pixels(paths[0]) - file_pixels(paths[2])).mean() > 0.01  # the frames differ
+
+    # Esc between two frames: closing the steps leaves nothing, not even a temp folder.
+    scene.frame_set(2)
+    steps = restyle.render_frame_steps(scene, frames, tmp_path / "cancelled")
+    next(steps)
+    steps.close()
+    assert not (tmp_path / "cancelled").exists() and not list(tmp_path.glob(".cancelled*"))
+    assert scene.frame_current == 2
+
+
 def test_a_depth_render_leaves_the_artists_last_render_as_it_was(storyloom, layout, tmp_path):
     scene = bpy.context.scene
     depth = depth_module(storyloom)
