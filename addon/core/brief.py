@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from .scripts import lexicon
 
 _QUOTES = re.compile(r"[\"“”«»„「『]\s*([^\"“”«»„」』]{2,300}?)\s*[\"“”»«」』]")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟])\s+|(?<=[。！？])")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।])\s+|(?<=[。！？।])")
+MAX_LINE_CHARS = 300  # a spoken line; a longer sentence of the brief is cut at a word
 _NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -114,7 +115,10 @@ def _quoted(text: str) -> tuple[list[tuple[str, str]], str]:
         who = re.search(rf"({_NAME})\s*(?::|says|said|asks|replies|dit|sagt|dice)?\s*$", before)
         speaker = who.group(1) if who and who.group(1) not in lexicon.NOT_NAMES else ""
         lines.append((speaker, match.group(1).strip()))
-    rest = _QUOTES.sub(" ", text)
+    # What is left is the brief around the quotes, without "Mara says" or "Voice-over:" labels.
+    rest = re.sub(
+        rf"(?:\b[\w-]+\s*(?::|says|said|asks|replies|dit|sagt|dice)\s*)?{_QUOTES.pattern}", " ", text
+    )
     return lines, re.sub(r"\s+", " ", rest).strip()
 
 
@@ -267,9 +271,18 @@ def is_direction(sentence: str, characters: list[Character] = ()) -> bool:
         return True
     if re.search(r"\bcharacters?\b|\bpersonnages?\b|\bfiguren\b|\bpersonajes\b", lowered):
         return True
+    kind_words = {word.strip() for words in lexicon.KINDS.values() for word in words}
+    if all(w in kind_words or w in lexicon.FILM_WORDS for w in words):  # a label: "Announcement:"
+        return True
     # "A teaser about X", "A brand film for Y": a description of the film itself.
-    return any(w in lexicon.FILM_WORDS for w in words[:8]) and bool(
-        re.search(r"\b(about|for|on|sur|pour|über|für|sobre|para|su|per|over|عن|о|про)\b|关于", lowered)
+    opening = sentence[:60]
+    named_film = any(w in lexicon.FILM_WORDS for w in words[:8]) or any(
+        word in opening for word in lexicon.FILM_WORDS if not word.isascii()
+    )
+    return named_film and bool(
+        re.search(
+            r"\b(about|for|on|sur|pour|über|für|sobre|para|su|per|over|عن|о|про)\b|关于|について|बारे", lowered
+        )
         or words[0] in ("a", "an", "the", "un", "une", "ein", "eine", "una", "uno")
     )
 
@@ -283,7 +296,12 @@ def _content_of(sentence: str, characters: list[Character]) -> str:
     if not kept:
         return ""
     text = ", ".join(kept).strip(" ,")
-    return text if re.search(r"[.!?。！？؟]$", text) else text + "."
+    text = text[:1].upper() + text[1:]
+    if len(text) > MAX_LINE_CHARS:
+        text = (
+            text[:MAX_LINE_CHARS].rsplit(" ", 1)[0] if " " in text[:MAX_LINE_CHARS] else text[:MAX_LINE_CHARS]
+        )
+    return text if re.search(r"[.!?。！？؟।]$", text) else text + "."
 
 
 _ABOUT = {
@@ -291,7 +309,7 @@ _ABOUT = {
     "fr": r"sur|à propos d[eu']|au sujet d[eu']",
     "de": r"über",
     "es": r"sobre|acerca de",
-    "it": r"su|sul|sulla|sullo|sugli",
+    "it": r"sulla|sullo|sugli|sul|su",
     "pt": r"sobre",
     "nl": r"over",
     "ar": r"عن",
@@ -309,21 +327,37 @@ def _topic(sentences, content, characters, language) -> tuple[str, str]:
     names = {c.name for c in characters}
     for sentence in sentences:
         about = _ABOUT.get(language, _ABOUT["en"])
-        if match := re.search(rf"(?:^|\b|\s)(?:{about})\s*([^,.;!?。，]+)", sentence, re.I):
+        spaced = language not in ("zh", "ja")  # CJK words run together: no spaces, no boundaries
+        pattern = rf"(?:^|\s)(?:{about})\s+([^,.;!?]+)" if spaced else rf"(?:{about})([^,.;!?。，]+)"
+        if language == "hi":  # postpositions: "X के बारे में" is "about X"
+            pattern = r"([^,.;!?।]+?)\s*के बारे में"
+        elif language == "ja":
+            pattern = r"([^、。]+?)について"
+        if match := re.search(pattern, sentence, re.I):
             topic = match.group(1).strip()
             setting = ""
             if where := re.search(_SETTING + r"\s*$", " " + topic, re.I):
-                setting = where.group(1).strip()
+                setting = where.group(0).strip()  # with its preposition: "at sunrise", "in a workshop"
                 topic = topic[: max(0, where.start() - 1)].strip()
             topic = re.sub(r"\s+(?:with|avec|mit|con|com|met)\s+.*$", "", topic)
+            topic = re.sub(r"的(?:短片|影片|电影|视频)$", "", topic)
             return topic, setting
+    for sentence in sentences:  # "Explain how vaccines work": the subject of the verb
+        if match := re.match(
+            r"(?:please\s+)?(?:explain|show|teach(?: us| me)?)\s+((?:how|why|what)\b[^,.;!?]+)",
+            sentence,
+            re.I,
+        ):
+            return match.group(1).strip(), ""
     for sentence in sentences:
         if match := re.search(r"\b(?:for|pour|für|para|per|voor)\s+([^,.;!?]+)", sentence, re.I):
-            return match.group(1).strip(), ""
+            return re.sub(r"\s+(?:with|avec|mit|con|com|met)\s+.*$", "", match.group(1).strip()), ""
     source = content[0] if content else ""
     if source:
-        words = [w for w in _WORD.findall(source) if w not in names]
-        return " ".join(words[:6]), ""
+        words = [w.strip(".,;:!?।。") for w in source.split() if w.strip(".,;:!?") not in names][:8]
+        if words and words[0][1:].islower():  # a sentence's capital, not a name's
+            words[0] = words[0].lower()
+        return " ".join(words), ""
     return "", ""
 
 
@@ -343,4 +377,4 @@ def _kind(text: str, characters: list[Character], quoted: list[tuple[str, str]])
     for kind, words in lexicon.KINDS.items():
         if any(word in lowered for word in words):
             return kind
-    return "brand"
+    return "story"  # a film about something, with no kind named: a portrait of its subject

@@ -105,6 +105,7 @@ LIGHTING = {
     "mysterious": "moody low-key light",
 }
 NEGATIVE_PROMPT = "text, watermark, logo, blurry, deformed, low quality"
+PERSON = {"female": "a woman", "male": "a man", "": "a person"}  # only what the brief says
 SHEETS = (
     "in a dark work jacket, short hair",
     "in a green sweater, curly hair",
@@ -199,8 +200,7 @@ def _cast(brief: Brief, speaking: list[str], seed: int) -> list[dict]:
             "voice": f"{language}+{variant}" if variant else language,
             "look": ""
             if name == NARRATOR
-            else f"{name}, {('a woman' if gender == 'female' else 'a man')} "
-            + SHEETS[(zlib.crc32(name.encode()) + seed) % len(SHEETS)],
+            else f"{name}, {PERSON[genders.get(name, '')]} {SHEETS[(seed + index) % 4]}",
             "seed": (zlib.crc32(f"{name}:{brief.text}".encode()) + seed) % 2**31,
         }
         if style:
@@ -218,7 +218,7 @@ def _prompt(brief: Brief, shot: ScriptShot, cast: dict[str, dict], style: dict) 
     subject = f"{' and '.join(dict.fromkeys(people))} with {topic}" if people else topic
     parts = [f"{shot.framing} of {subject}"]
     if brief.setting:
-        parts.append(f"in {brief.setting}")
+        parts.append(brief.setting)
     parts.append(style["prompt_suffix"])
     words = (part.strip() for text in parts for part in text.split(","))
     return ", ".join(dict.fromkeys(word for word in words if word))  # "soft light" said once

@@ -62,7 +62,9 @@ def write_script(brief: Brief, seconds: float, seed: int, shot_seconds: float) -
     unique = 2 + sum(len(lines[role]) for role in structure[1:-1])
     count = max(2, min(12, unique, round(seconds / shot_seconds)))
     count = min(12, max(count, len(brief.content) + 2))  # room for every sentence of the brief's own
-    own, said, shots = list(brief.content), set(), []
+    # The brief's own sentences, unless one only restates the topic (a line already says that).
+    own = [sentence for sentence in brief.content if sentence.strip(" .").lower() != topic.lower()]
+    said, shots = set(), []
     for index, role in enumerate(_roles(structure, lines, count)):
         if own and 0 < index < count - 1:
             text = own.pop(0)
@@ -124,7 +126,8 @@ def _quoted_script(brief: Brief) -> list[ScriptShot]:
 
 def _own_words_script(brief: Brief) -> list[ScriptShot]:
     """A language without templates: the brief's content sentences, else its topic, as lines."""
-    sentences = brief.content or ([brief.topic] if brief.topic else [])
+    opening = [brief.topic] if brief.topic and all(brief.topic not in line for line in brief.content) else []
+    sentences = opening + brief.content
     cast = speakers(brief)
     shots = []
     for index, text in enumerate(sentences[:12]):

@@ -133,6 +133,6 @@ NOT_NAMES = frozenset(
     Make Create Produce Show Music Voice Upbeat Calm Friendly Slow Fast Then When While After Before
     Le La Les Un Une Des Der Die Das Ein Eine El Los Las Una Il Lo Gli Instagram YouTube TikTok Reels
     Friday Monday Tuesday Wednesday Thursday Saturday Sunday January February March April June July August
-    September October November December Black White Narrator Voiceover
+    September October November December Black White Narrator Voiceover Voice-over Voice VO Then Announcement
     """.split()
 )
