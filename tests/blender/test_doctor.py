@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
+import time
 
 import bpy
 import pytest
 
 from tests.tools.extension import ADDON_MODULE, REPO
+from tests.unit.test_runtime_probe import stub_python
 
 
 def run_module_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -107,3 +110,80 @@ def test_loading_a_file_forgets_the_last_report(storyloom, prefs):
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.context.window_manager.storyloom_doctor_report == ""
     assert ADDON_MODULE in bpy.context.preferences.addons
+
+
+# -- The UI's doctor: the probe polled from a timer, never waited on ------------------------------
+
+STUB_TORCH = (
+    "__version__ = '2.11.0+stub'\n"
+    "class cuda:\n    is_available = staticmethod(lambda: False)\n"
+    "class backends:\n    mps = None\n"
+)
+
+
+def doctor_module(storyloom):
+    return importlib.import_module(storyloom.__name__ + ".addon.blender.doctor")
+
+
+def probe_runtime(storyloom, python: str):
+    """What the CLI's doctor reports for ``python`` (it waits for the probe)."""
+    return storyloom.addon.core.runtime_probe.probe_runtime(python)
+
+
+def test_the_ui_doctor_polls_the_probe_and_gets_what_the_cli_gets(storyloom, prefs, tmp_path):
+    prefs.runtime_python = stub_python(
+        tmp_path, {"torch": STUB_TORCH, "diffusers": "raise ImportError('no')"}
+    )
+    doctor = doctor_module(storyloom)
+    run = doctor.DoctorRun(probe=True)
+    ticks = []
+    while True:
+        started = time.perf_counter()
+        done = run.tick()
+        ticks.append(time.perf_counter() - started)
+        if done:
+            break
+        assert len(ticks) < 600, "the probe never answered"
+        time.sleep(0.05)  # the timer interval
+    assert len(ticks) > 1 and max(ticks) < 0.05  # it answered over several ticks, none of them waited
+    assert run.facts.problems == []
+    assert run.facts.probe == probe_runtime(storyloom, prefs.runtime_python)  # what the CLI's probe reports
+    assert run.facts.probe.packages["torch"] == {"ok": True, "version": "2.11.0+stub"}
+    assert "diffusers:" in storyloom.addon.core.doctor.format_report(run.facts)
+
+
+def test_esc_kills_the_probe_at_once(storyloom, prefs, tmp_path):
+    prefs.runtime_python = stub_python(tmp_path, {"torch": "import time\ntime.sleep(120)\n"})
+    doctor = doctor_module(storyloom)
+    run = doctor.DoctorRun(probe=True)
+    process = run.probe.process
+    time.sleep(0.3)
+    assert run.tick() is False and process.poll() is None  # still importing torch
+    started = time.perf_counter()
+    run.cancel()
+    assert process.returncode is not None and time.perf_counter() - started < 2
+    assert run.tick() is True and run.facts.probe is None
+
+
+def test_a_probe_that_hangs_or_fails_is_a_problem_like_the_clis(storyloom, prefs, tmp_path):
+    doctor = doctor_module(storyloom)
+    hanging = doctor.RuntimeProbeProcess(
+        stub_python(tmp_path / "hang", {"torch": "import time\ntime.sleep(120)\n"}), timeout=1.0
+    )
+    deadline = time.monotonic() + 10
+    with pytest.raises(RuntimeError, match=r"did not answer within 1 s"):
+        while hanging.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert hanging.process.returncode is not None  # killed, not left running
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho 'fatal: cannot start' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    prefs.runtime_python = str(broken)
+    run = doctor.DoctorRun(probe=True)
+    while not run.tick():
+        time.sleep(0.05)
+    with pytest.raises(RuntimeError) as cli:
+        probe_runtime(storyloom, str(broken))
+    assert run.facts.problems == [str(cli.value)] and "failed the probe: fatal: cannot start" in str(
+        cli.value
+    )
