@@ -62,9 +62,7 @@ def write_script(brief: Brief, seconds: float, seed: int, shot_seconds: float) -
     unique = 2 + sum(len(lines[role]) for role in structure[1:-1])
     count = max(2, min(12, unique, round(seconds / shot_seconds)))
     count = min(12, max(count, len(brief.content) + 2))  # room for every sentence of the brief's own
-    # The brief's own sentences, unless one only restates the topic (a line already says that).
-    own = [sentence for sentence in brief.content if sentence.strip(" .").lower() != topic.lower()]
-    said, shots = set(), []
+    own, said, shots = list(brief.content), set(), []  # the brief's own sentences, in its order
     for index, role in enumerate(_roles(structure, lines, count)):
         if own and 0 < index < count - 1:
             text = own.pop(0)
