@@ -61,6 +61,7 @@ class JobOperatorMixin:
 
     job_label = "Working"
     undo_on_land = True  # False for operators whose landing changes no undoable data
+    headless_timeout: float | None = None  # seconds a headless run waits for the job (None: no limit)
 
     def start_job(self, context: bpy.types.Context) -> JobTracker | Prelude:
         raise NotImplementedError
@@ -165,10 +166,13 @@ class JobOperatorMixin:
                 print(f"Storyloom: {self.job_label} {state.step}/{state.total}", flush=True)
 
         try:
-            return self._tracker.wait(on_event=print_progress)
+            state = self._tracker.wait(timeout=self.headless_timeout, on_event=print_progress)
         except KeyboardInterrupt:  # Ctrl+C in a terminal: cancel the job, then stop
             self._tracker.cancel()
             return self._tracker.wait(timeout=30)
+        if not state.finished:  # no answer in time: withdraw the job rather than leave it queued
+            self._tracker.cancel()
+        return state
 
     def _show_progress(self, context: bpy.types.Context, state: JobState) -> None:
         if state.total:

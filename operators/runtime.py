@@ -146,21 +146,32 @@ class STORYLOOM_OT_download_model(JobOperatorMixin, bpy.types.Operator):
         return f"Downloaded {self.model} to {state.result.get('folder')}"
 
 
-class STORYLOOM_OT_unload_models(bpy.types.Operator):
+class STORYLOOM_OT_unload_models(JobOperatorMixin, bpy.types.Operator):
     """Free the memory of every model the worker keeps warm"""
 
     bl_idname = "storyloom.unload_models"
     bl_label = "Unload Models"
     bl_options = {"REGISTER"}
 
+    job_label = "Unloading models"
+    undo_on_land = False  # the worker's memory only
+    headless_timeout = 60.0  # behind a long job, a script gives up rather than hang
+
     def execute(self, context: bpy.types.Context) -> set[str]:
         client = worker_session.current_client()
         if client is None or not client.alive:
             self.report({"INFO"}, "No model worker is running")
             return {"CANCELLED"}
-        state = JobTracker(client, client.unload()).wait(timeout=60)
-        self.report({"INFO"}, f"Unloaded {len(state.result.get('unloaded', []))} model(s)")
-        return {"FINISHED"}
+        # A request queued in the worker like any job (it waits for a running one to finish):
+        # interactive, the timer follows it and Blender stays responsive; Esc withdraws it.
+        return super().execute(context)
+
+    def start_job(self, context: bpy.types.Context) -> JobTracker:
+        client = worker_session.current_client()
+        return JobTracker(client, client.unload())
+
+    def land(self, context: bpy.types.Context, state: JobState) -> str:
+        return f"Unloaded {len(state.result.get('unloaded', []))} model(s)"
 
 
 class STORYLOOM_OT_open_worker_log(bpy.types.Operator):

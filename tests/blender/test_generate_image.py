@@ -210,3 +210,28 @@ def test_download_is_refused_while_online_access_is_off(storyloom, runtime):
     assert bpy.app.online_access is False
     with pytest.raises(RuntimeError, match="online access is off"):
         bpy.ops.storyloom.download_model(model="sdxl-turbo")
+
+
+def test_unload_models_is_a_tracked_worker_job_that_frees_every_model(
+    storyloom, runtime, worker_session, tmp_path, capfd
+):
+    tracker = tracker_module(storyloom)
+    job_base = importlib.import_module(storyloom.__name__ + ".operators.job_base")
+    # The same path as the model operators: a job the timer follows, never a wait on the main thread.
+    operator = bpy.types.STORYLOOM_OT_unload_models
+    assert issubclass(operator, job_base.JobOperatorMixin) and "UNDO" not in operator.bl_options
+    client = worker_session.get_client()
+    loaded = tracker.JobTracker(client, image_job(storyloom, worker_session, 2, tmp_path / "a.png")).wait(120)
+    assert loaded.status == "done" and len(client.stats()["loaded"]) == 1
+    pid, unloads = client.pid, client.stats()["unloads"]
+    capfd.readouterr()
+    assert bpy.ops.storyloom.unload_models() == {"FINISHED"}
+    assert "Unloaded 1 model(s)" in capfd.readouterr().out
+    stats = client.stats()
+    assert stats["loaded"] == [] and stats["unloads"] == unloads + 1
+    assert client.pid == pid and client.alive  # the models went, the worker stayed
+    assert bpy.ops.storyloom.unload_models() == {"FINISHED"}
+    assert "Unloaded 0 model(s)" in capfd.readouterr().out
+    worker_session.shutdown()
+    assert bpy.ops.storyloom.unload_models() == {"CANCELLED"}
+    assert "No model worker is running" in capfd.readouterr().out
