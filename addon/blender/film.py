@@ -299,6 +299,10 @@ class FilmBuild:
                 f"Shot {shots[index]['id']}'s lines need {self.timings[index].frames / film['fps']:.2f} s, "
                 f"longer than its {shots[index]['duration_hint']:g} s: it runs long rather than cut a line."
             )
+        if not style.get("music", True):  # the brief said "no music"
+            self.report.backends["music"] = "none (the brief asked for no music)"
+            self._timed("audio", started)
+            return
         music = self._submit(
             {
                 "task": "music",
@@ -334,9 +338,8 @@ class FilmBuild:
         for item, clip, model_fps, timing in clips:
             if clip is not None:
                 item.frames = film_jobs.clip_frames(clip, model_fps, fps, timing.frames)
-        summary = timeline.layout(
-            self.scene, plan, timings, shot_media, self.folder / "music.wav", keys, fit=request.fit
-        )
+        music = self.folder / "music.wav" if plan["style"].get("music", True) else None
+        summary = timeline.layout(self.scene, plan, timings, shot_media, music, keys, fit=request.fit)
         delivery.configure(self.scene, self.preset)
         self.report.frames, self.report.duration = summary["frames"], summary["frames"] / fps
         self.report.shots = shot_records(plan, timings, shot_media, self.media.models)

@@ -99,7 +99,7 @@ def picture_job(plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime
     width, height = (max(64, round(side * scale / 8) * 8) for side in (film["width"], film["height"]))
     params = check_image_params(
         prompt=shot["prompt"][:MAX_PROMPT_CHARS],
-        negative_prompt="text, watermark, blurry",
+        negative_prompt=shot.get("negative_prompt", "text, watermark, blurry"),
         seed=shot_seed(plan, index),
         width=width,
         height=height,
@@ -123,7 +123,7 @@ def video_job(plan: dict, index: int, spec: ModelSpec, runtime: Runtime) -> dict
         spec.id,
         rules,
         prompt=shot["prompt"][:MAX_PROMPT_CHARS],
-        negative_prompt="text, watermark, blurry",
+        negative_prompt=shot.get("negative_prompt", "text, watermark, blurry"),
         seed=shot_seed(plan, index),
         width=defaults["width"],
         height=defaults["height"],

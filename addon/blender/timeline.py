@@ -116,7 +116,7 @@ def layout(
     plan: dict,
     timings: list[ShotTiming],
     shots: list[ShotMedia],
-    music: Path,
+    music: Path | None,
     music_keys: list[tuple[float, float]],
     fit: str = "FILL",
 ) -> dict:
@@ -182,12 +182,15 @@ def layout(
         height * 0.08,
         0.5,
     )
-    music_strip = _own(compat.strips(scene).new_sound("music", str(music), CHANNELS["music"], FIRST_FRAME))
-    if music_strip.frame_final_duration > total:
-        music_strip.frame_final_duration = total
-    for seconds, gain in music_keys:
-        music_strip.volume = gain
-        music_strip.keyframe_insert("volume", frame=FIRST_FRAME + seconds * fps)
+    if music is not None:
+        music_strip = _own(
+            compat.strips(scene).new_sound("music", str(music), CHANNELS["music"], FIRST_FRAME)
+        )
+        if music_strip.frame_final_duration > total:
+            music_strip.frame_final_duration = total
+        for seconds, gain in music_keys:
+            music_strip.volume = gain
+            music_strip.keyframe_insert("volume", frame=FIRST_FRAME + seconds * fps)
     scene.frame_start, scene.frame_end = FIRST_FRAME, FIRST_FRAME + total - 1
     return {"frames": total, "strips": sum(1 for s in compat.all_strips(scene) if s.get(OWNER_KEY))}
 

@@ -13,12 +13,11 @@ import sys
 
 import av
 import bpy
-import numpy as np
 import pytest
 
 from tests.blender.test_film import cut_times, decode_audio, use_runtime
 from tests.tools.extension import ADDON_MODULE
-from tests.tools.frames import assert_no_black_border
+from tests.tools.frames import assert_no_black_border, median_f0
 
 MARA_LINES = ("The robot will not start again today.", "Fine, but you hold the light this time.")
 THEO_LINE = "Then we open it up and look inside."
@@ -61,25 +60,6 @@ def dialogue_plan(storyloom) -> dict:
     }
     plan["shots"] = [first, second]
     return plan
-
-
-def median_f0(samples: np.ndarray, rate: int) -> float:
-    """Median pitch (Hz) of the voiced 40 ms windows, by autocorrelation at 8 kHz."""
-    step = rate // 8000
-    mono = samples.mean(axis=1)[::step] if samples.ndim == 2 else samples[::step]
-    rate = rate // step
-    window, pitches = int(0.04 * rate), []
-    low, high = rate // 400, rate // 70
-    for start in range(0, len(mono) - window, window // 2):
-        chunk = mono[start : start + window] - mono[start : start + window].mean()
-        if np.sqrt(np.mean(chunk**2)) < 0.02:
-            continue
-        spectrum = np.fft.rfft(chunk, 2 * window)
-        correlation = np.fft.irfft(spectrum * np.conj(spectrum))[:window]
-        lag = low + int(np.argmax(correlation[low:high]))
-        if correlation[lag] > 0.5 * correlation[0]:
-            pitches.append(rate / lag)
-    return float(np.median(pitches))
 
 
 def run_cli(storyloom, *args: str) -> int:

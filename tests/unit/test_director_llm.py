@@ -155,3 +155,21 @@ def test_a_character_keeps_its_seed_in_every_shot_it_is_in():
     mara = character_seed("Mara")
     seeds = [shot_seed(plan, index) for index in range(len(plan["shots"]))]
     assert seeds == [mara, mara, mara]  # Mara is in all three shots (named or speaking)
+
+
+def test_the_llm_reviser_falls_back_to_the_rules_with_a_warning():
+    from addon.core.director import make_plan
+    from addon.core.revise_llm import revise_from_answer, target_shot
+
+    plan = make_plan("A 20 second film about a lighthouse at night.")
+    note = "make shot 1 darker"
+    new, changes, warnings = revise_from_answer(plan, note, target_shot(plan, note), "not json at all")
+    assert "darker, low-key lighting" in new["shots"][0]["prompt"] and changes
+    assert "not JSON" in warnings[0] and "rule-based reviser did" in warnings[0]
+    good = '{"prompt": "the lighthouse in a storm", "speaker": "Narrator", "line": "The storm comes.", '
+    new, changes, warnings = revise_from_answer(plan, note, 0, good + '"camera": "static", "path": "image"}')
+    assert not warnings and new["shots"][0]["lines"][0]["text"] == "The storm comes."
+    assert new["shots"][1:] == plan["shots"][1:]
+    stranger = good.replace('"Narrator"', '"Nobody"') + '"camera": "static", "path": "image"}'
+    _, _, warnings = revise_from_answer(plan, note, 0, stranger)
+    assert "'Nobody' is not one of ['Narrator']" in warnings[0]
