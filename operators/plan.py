@@ -9,7 +9,7 @@ from bpy.props import EnumProperty, StringProperty
 
 from ..addon.blender import project, shot_list, worker_session
 from ..addon.blender.errors import USER_ERRORS
-from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice, plan_steps
+from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice, plan_steps, revise_steps
 from ..addon.core import plan as plan_io
 from ..addon.core.llm_server import check_endpoint
 from ..addon.core.revise import diff, dirty_shots, revise
@@ -124,11 +124,23 @@ class STORYLOOM_OT_revise_plan(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     note: StringProperty(name="Note", description="What to change, in words")
+    reviser: EnumProperty(
+        name="Reviser",
+        items=(
+            ("rules", "Rules", "Look, length and voice words, instantly"),
+            (
+                "local",
+                "Local LLM",
+                "A planner model in the worker rewrites the named shot (rules as fallback)",
+            ),
+        ),
+    )
+    reviser_model: StringProperty(name="Reviser Model", description="The planner model id (Local LLM)")
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         try:
             old = _scene_plan(context.scene)
-            self._preview = diff(old, revise(old, self.note)[0])
+            self._preview = diff(old, revise(old, self.note)[0]) if self.reviser == "rules" else []
         except plan_io.PlanError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
@@ -136,22 +148,68 @@ class STORYLOOM_OT_revise_plan(bpy.types.Operator):
 
     def draw(self, context: bpy.types.Context) -> None:
         self.layout.prop(self, "note")
+        self.layout.prop(self, "reviser")
+        if self.reviser == "local":
+            self.layout.prop(self, "reviser_model")
         for line in getattr(self, "_preview", [])[:12]:
             self.layout.label(text=line[:120])
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        scene = context.scene
         try:
-            old = _scene_plan(scene)
-            new, changes = revise(old, self.note)
-        except plan_io.PlanError as error:
+            self._old = _scene_plan(context.scene)
+            if self.reviser == "local":
+                check_runtime_python(project.runtime_python())
+            prefs = get_preferences(context)
+            options = {
+                "models_folder": str(project.models_folder()),
+                "allow_online": bool(bpy.app.online_access),
+            }
+            options |= {"device": prefs.device, "memory_mode": prefs.memory_mode}
+            choice = PlannerChoice(self.reviser, self.reviser_model, "")
+            self._steps = revise_steps(choice, self._old, self.note, worker_session.get_client, options)
+            if bpy.app.background or context.window is None or self.reviser == "rules":
+                return self._apply(context, next(r for r in self._steps if r is not None))
+        except USER_ERRORS as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
+        self._timer = context.window_manager.event_timer_add(TIMER_INTERVAL_S, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if event.type == "ESC" and event.value == "PRESS":
+            self.cancel(context)
+            self.report({"WARNING"}, "Revise Plan: cancelled; the plan was not changed")
+            return {"CANCELLED"}
+        if not is_own_tick(self, event):
+            return {"PASS_THROUGH"}
+        try:
+            result = next(self._steps, None)
+        except USER_ERRORS as error:
+            self.cancel(context)
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        if result is None:
+            return {"PASS_THROUGH"}
+        self.cancel(context)
+        return self._apply(context, result)
+
+    def cancel(self, context: bpy.types.Context) -> None:
+        self._steps.close()
+        if getattr(self, "_timer", None) is not None:
+            context.window_manager.event_timer_remove(self._timer)
+            self._timer = None
+
+    def _apply(self, context: bpy.types.Context, result: tuple) -> set[str]:
+        scene, old = context.scene, self._old
+        new, changes, warnings = result
         dirty = dirty_shots(old, new)
         scene[PREVIOUS_KEY] = plan_io.to_json(old)
         scene["storyloom_plan"] = plan_io.to_json(new)
         scene[DIRTY_KEY] = json.dumps(dirty)
         shot_list.load_shots(scene)
+        for warning in warnings:
+            self.report({"WARNING"}, warning)
         for line in diff(old, new)[:12]:
             self.report({"INFO"}, line[:200])
         self.report(

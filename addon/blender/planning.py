@@ -26,6 +26,8 @@ from ..core.models import (
     weights_present,
 )
 from ..core.plan import PlanError
+from ..core.revise import revise
+from ..core.revise_llm import revise_from_answer, revision_messages, shot_schema, target_shot
 from ..core.validation import BadInput
 from ..runtime.tracker import JobTracker
 
@@ -127,6 +129,52 @@ def plan_steps(
             "The rule-based director planned instead."
         )
         yield rules
+
+
+def revise_steps(
+    choice: PlannerChoice, plan: dict, note: str, client_factory, job_options: dict
+) -> Iterator[tuple | None]:
+    """Yield None while a local LLM revises the shot a note names, then (plan, changes, warnings).
+
+    Rules (or a note that names no shot) revise at once; a model that is missing or fails leaves
+    the revision to the rules, with a warning that says why.
+    """
+    index = target_shot(plan, note)
+    if choice.kind != "local" or index is None:
+        if choice.kind != "local":
+            new, changes = revise(plan, note)
+            yield new, changes, []
+        else:
+            yield revise_from_answer(plan, note, None, None)
+        return
+    try:
+        spec = get_spec(load_registry(Path(job_options["models_folder"])), choice.model)
+        if spec.task != TASK_PLANNER:
+            raise ModelError(f"Model '{spec.id}' is not a planner LLM (task: {spec.task}).", kind="bad_input")
+        client = client_factory()
+        job = {
+            "task": "constrained-json",
+            "spec": spec.to_dict(),
+            "messages": revision_messages(plan, index, note),
+        }
+        job |= {
+            "schema": shot_schema(plan),
+            "max_new_tokens": 800,
+            "time_limit_s": TIME_LIMIT_S,
+            **job_options,
+        }
+        tracker = JobTracker(client, client.submit(job))
+        try:
+            while not tracker.tick().finished:
+                yield None
+        finally:
+            if not tracker.state.finished:
+                tracker.cancel()
+        if tracker.state.status != "done":
+            raise PlanError(tracker.state.message or f"the reviser job {tracker.state.status}")
+        yield revise_from_answer(plan, note, index, tracker.state.result["text"])
+    except (PlanError, ModelError, OSError, BadInput) as error:
+        yield revise_from_answer(plan, note, None, None, why=str(error))
 
 
 def plan_now(

@@ -88,6 +88,33 @@ def analyze(text: str) -> Brief:
     )
 
 
+def summary(brief: Brief) -> str:
+    """The analysis in one line, for an LLM director: what the rules already understood."""
+    d = brief.directions
+    cast = (
+        ", ".join(
+            c.name + (" (speaks first)" if i == 0 and len(brief.characters) > 1 else "")
+            for i, c in enumerate(brief.characters)
+        )
+        or "none named"
+    )
+    directions = [
+        f"{d.seconds:g} s" if d.seconds else "",
+        d.platform or "",
+        "no music" if d.music == "none" else (f"{d.music} music" if d.music else ""),
+        f"{d.voice_gender} voice" if d.voice_gender else "",
+        f"{d.voice_style} delivery" if d.voice_style else "",
+        ", ".join(d.looks),
+        f"{d.pacing} cuts" if d.pacing else "",
+    ]
+    return (
+        f"Topic: {brief.topic or 'not stated'}. Kind of film: {brief.kind.replace('_', ' ')}. "
+        f"Setting: {brief.setting or 'not stated'}. Characters: {cast}. "
+        f"Language of the lines: {brief.language}. "
+        f"Stage directions (never spoken): {'; '.join(x for x in directions if x) or 'none'}."
+    )
+
+
 def detect_language(text: str) -> str:
     """ISO code of the brief's language: by script, else by the most frequent function words."""
     letters = [c for c in text if c.isalpha()]

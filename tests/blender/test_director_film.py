@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 
@@ -49,3 +50,23 @@ def test_no_music_means_no_music_strip_and_a_quiet_bed(storyloom, runtime_python
     samples, rate = decode_audio(tmp_path / "quiet.mp4")
     first_line = report["shots"][0]["lines"][0]["start"]
     assert abs(samples[: int(first_line * rate * 0.9)]).max() < 1e-3  # silence before the first word
+
+
+def test_the_llm_reviser_rewrites_only_the_named_shot_or_the_rules_do(storyloom, runtime, tmp_path):
+    director = importlib.import_module(storyloom.__name__ + ".addon.core.director")
+    plan_io = importlib.import_module(storyloom.__name__ + ".addon.core.plan")
+    bpy.ops.wm.read_homefile(use_empty=True)
+    plan = director.make_plan(DIALOGUE)
+    bpy.ops.storyloom.import_plan(filepath=str(plan_io.save(plan, tmp_path / "plan.json")))
+    note = "make shot 2 darker"
+    assert bpy.ops.storyloom.revise_plan(note=note, reviser="local", reviser_model="tiny-llm") == {"FINISHED"}
+    revised = plan_io.from_json(bpy.context.scene["storyloom_plan"])
+    assert json.loads(bpy.context.scene["storyloom_dirty_shots"]) == ["sh020"]
+    assert [s for s in revised["shots"] if s["id"] != "sh020"] == [
+        s for s in plan["shots"] if s["id"] != "sh020"
+    ]
+    # A reviser model that is not installed: the rules revise, and the plan says so nowhere else.
+    bpy.ops.storyloom.import_plan(filepath=str(tmp_path / "plan.json"))
+    assert bpy.ops.storyloom.revise_plan(note=note, reviser="local", reviser_model="missing") == {"FINISHED"}
+    revised = plan_io.from_json(bpy.context.scene["storyloom_plan"])
+    assert "darker, low-key lighting" in revised["shots"][1]["prompt"]

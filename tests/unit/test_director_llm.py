@@ -173,3 +173,16 @@ def test_the_llm_reviser_falls_back_to_the_rules_with_a_warning():
     stranger = good.replace('"Narrator"', '"Nobody"') + '"camera": "static", "path": "image"}'
     _, _, warnings = revise_from_answer(plan, note, 0, stranger)
     assert "'Nobody' is not one of ['Narrator']" in warnings[0]
+
+
+def test_the_llm_director_is_told_what_the_rules_understood():
+    from addon.core.draft import messages
+
+    chat = messages(
+        "Two characters, Mara and Theo, argue about a broken robot in a workshop. 20 seconds. "
+        "Mara speaks first.",
+        {"image": [], "video": []},
+    )
+    system = chat[0]["content"]
+    assert "Topic: a broken robot" in system and "Mara (speaks first), Theo" in system
+    assert "Stage directions (never spoken): 20 s" in system and "Setting: in a workshop" in system
