@@ -101,11 +101,16 @@ def _animate_camera(strip, move: str, first: int, last: int, width: int, height:
             transform.keyframe_insert(path, frame=frame)
 
 
-def _text(scene, name: str, text: str, channel: int, start: int, length: int, size: float, y: float):
+def _text(
+    scene, name: str, text: str, channel: int, start: int, length: int, size: float, y: float, anchor: str
+):
+    """A text strip: ``anchor`` says which edge of the wrapped block sits at ``y`` (a subtitle's
+    bottom stays inside the frame however many lines it wraps to)."""
     strip = _own(compat.new_effect_strip(scene, name, "TEXT", channel, start, max(1, length)))
     strip.text = text
     strip.font_size = size
     strip.location = (0.5, y)
+    strip.anchor_y = anchor
     strip.wrap_width = 0.9
     strip.use_shadow = True
     return strip
@@ -141,7 +146,8 @@ def layout(
         picture = _own(
             compat.strips(scene).new_image(shot["id"], str(first), CHANNELS["picture"], start, fit_method=fit)
         )
-        picture.transform.filter = PICTURE_FILTER
+        if abs(picture.transform.scale_x - 1.0) > 1e-3:  # a model's picture scaled up to the frame
+            picture.transform.filter = PICTURE_FILTER
         if media.frames:
             for frame in media.frames[1 : timing.frames]:
                 picture.elements.append(frame.name)
@@ -169,8 +175,9 @@ def layout(
                 CHANNELS["subtitles"],
                 line_start,
                 max(1, round(line.duration * fps)),
-                height * 0.045,
-                0.08,
+                min(width, height) * 0.05,  # the short side: the same text size in 16:9 and 9:16
+                0.06,
+                "BOTTOM",
             )
     _text(
         scene,
@@ -179,8 +186,9 @@ def layout(
         CHANNELS["titles"],
         FIRST_FRAME,
         min(total, round(2.5 * fps)),
-        height * 0.08,
-        0.5,
+        min(width, height) * 0.08,
+        0.25,  # below the storyboard card's header and text band, above the subtitles
+        "CENTER",
     )
     if music is not None:
         music_strip = _own(

@@ -55,3 +55,15 @@ def test_master_hits_the_loudness_target(tmp_path):
     mastered, rate = read_wav(str(tmp_path / "master.wav"))
     assert abs(pyloudnorm.Meter(rate).integrated_loudness(mastered.astype(np.float64)) + 14.0) < 0.5
     assert result["peak_dbfs"] <= -1.0 + 0.01 and context.artifacts == [str(tmp_path / "master.wav")]
+
+
+def test_card_text_stays_inside_every_camera_move_and_accents_keep_their_letter():
+    """Text drawn only where a 12 % push-in with a 5 % pan still shows it, in 16:9 and 9:16."""
+    for width, height in ((1920, 1080), (1080, 1920)):
+        title = "Boulanger de Lyon qui se lève avant l'aube, une histoire de pain"
+        card = render_card(width, height, ["#000000", "#000000"], 3, title, "CLOSE-UP OF A BAKER " * 6)
+        ink = np.argwhere(card.max(axis=2) > 200)  # the white text on a black card
+        left_crop = int(width * (1 - 1 / 1.12) / 2 + 0.05 * width)
+        assert ink[:, 1].min() >= left_crop and ink[:, 1].max() < width - left_crop
+    plain, accented = (render_card(320, 180, ["#000000"], 1, "", text) for text in ("LEVE", "lève"))
+    np.testing.assert_array_equal(plain, accented)

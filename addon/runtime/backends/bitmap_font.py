@@ -7,6 +7,8 @@ subtitles on the timeline carry the real text, in any script).
 
 from __future__ import annotations
 
+import unicodedata
+
 GLYPH_WIDTH, GLYPH_HEIGHT = 5, 7
 
 _GLYPHS = {
@@ -65,7 +67,12 @@ _UNKNOWN = (0x1F, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1F)
 
 
 def glyph(character: str) -> tuple[int, ...]:
-    return _GLYPHS.get(character.upper(), _UNKNOWN)
+    """The 5x7 glyph of a character; an accented Latin letter is drawn as its base letter (è -> E)."""
+    found = _GLYPHS.get(character.upper())
+    if found is None:
+        base = unicodedata.normalize("NFKD", character)[:1]
+        found = _GLYPHS.get(base.upper(), _UNKNOWN)
+    return found
 
 
 def wrap(text: str, columns: int) -> list[str]:

@@ -74,20 +74,24 @@ def render_card(
 
     unit = max(1, min(width, height) // 180)
     margin = 8 * unit
+    # A camera move zooms in 12 % and pans 5 %: text starts inside what every move shows.
+    left, top = max(margin, int(width * 0.11)), max(margin, int(height * 0.07))
     white = np.array([240, 240, 235], dtype=np.uint8)
-    draw_text(pixels, f"SHOT {number:02d}", margin, margin, 3 * unit, white)
-    draw_text(pixels, title[:60], margin, margin + 26 * unit, unit + 1, white)
+    draw_text(pixels, f"SHOT {number:02d}", left, top, 3 * unit, white)
+    title_columns = max(8, (width - 2 * left) // ((GLYPH_WIDTH + 1) * (unit + 1)))
+    for index, line in enumerate(wrap(title, title_columns)[:2]):
+        draw_text(pixels, line, left, top + (26 + 10 * index) * unit, unit + 1, white)
     text_scale = max(1, round(1.4 * unit))
-    columns = max(8, (width - 2 * margin) // ((GLYPH_WIDTH + 1) * text_scale))
+    columns = max(8, (width - 2 * left) // ((GLYPH_WIDTH + 1) * text_scale))
     line_height = (GLYPH_HEIGHT + 3) * text_scale
-    # The text band sits in the middle; the bottom fifth stays clear for the subtitles.
+    # The text band sits in the middle; the bottom third stays clear for the title and subtitles.
     band_top = int(height * 0.42)
-    room = max(1, (int(height * 0.78) - band_top - 2 * margin) // line_height)
+    room = max(1, (int(height * 0.68) - band_top - 2 * margin) // line_height)
     lines = wrap(text, columns)[:room]
     band_bottom = band_top + 2 * margin + line_height * len(lines)
     pixels[band_top:band_bottom] = (pixels[band_top:band_bottom] * 0.45).astype(np.uint8)
     for index, line in enumerate(lines):
-        draw_text(pixels, line, margin, band_top + margin + index * line_height, text_scale, white)
+        draw_text(pixels, line, left, band_top + margin + index * line_height, text_scale, white)
     return pixels
 
 
