@@ -57,7 +57,7 @@ def source_pixels(settings, scene: bpy.types.Scene, media: Path, key: str) -> np
             raise BadInput("Pick the source image file.")
         return image_io.load_file_pixels(settings.source_file)
     render = image_io.save_render_result(scene, contained_path(media, f"renders/{key}-render.png"))
-    return image_io.load_file_pixels(str(render))
+    return image_io.load_file_pixels(str(image_io.named_by_content(render)))
 
 
 def prepare(settings, context: bpy.types.Context, media: Path, key: str, longest: int) -> PreparedInputs:
@@ -69,7 +69,8 @@ def prepare(settings, context: bpy.types.Context, media: Path, key: str, longest
     if mode == "DEPTH":
         size = camera_size(context.scene, longest)
         depth = render_depth(context.scene, contained_path(media, f"depth/{key}-depth.png"), size)
-        edit = {"mode": "depth", "control": str(depth.path), "control_scale": settings.control_scale}
+        control = image_io.named_by_content(depth.path)
+        edit = {"mode": "depth", "control": str(control), "control_scale": settings.control_scale}
         return PreparedInputs(size=size, edit={**edit, **common})
     source = source_pixels(settings, context.scene, media, key)
     height, width = source.shape[:2]
@@ -86,13 +87,13 @@ def prepare(settings, context: bpy.types.Context, media: Path, key: str, longest
                     "they must be the same size."
                 )
     # Crop to the model's size here, so the mask and the source stay pixel-aligned.
-    source_path = image_io.write_png(
-        source[: size[1], : size[0]], contained_path(media, f"inputs/{key}-source.png")
+    source_path = image_io.named_by_content(
+        image_io.write_png(source[: size[1], : size[0]], contained_path(media, f"inputs/{key}-source.png"))
     )
     edit = {"mode": "image", "source": str(source_path), "strength": settings.strength, **common}
     if mask is not None:
-        mask_path = image_io.write_png(
-            mask[: size[1], : size[0]], contained_path(media, f"inputs/{key}-mask.png")
+        mask_path = image_io.named_by_content(
+            image_io.write_png(mask[: size[1], : size[0]], contained_path(media, f"inputs/{key}-mask.png"))
         )
         edit.update(mode="inpaint", mask=str(mask_path))
     return PreparedInputs(size=size, edit=edit)
@@ -127,7 +128,7 @@ def first_frame(kind: str, image_name: str, filepath: str, scene, media: Path, k
             raise BadInput("There is nothing at the playhead to start from: no camera and no strips.")
         bpy.ops.render.render()
         render = image_io.save_render_result(scene, contained_path(media, f"renders/{key}-playhead.png"))
-        return str(render)
+        return str(image_io.named_by_content(render))
     if kind == "IMAGE":
         pixels = image_io.image_pixels(_named_image(image_name, "first frame"))
     elif kind == "FILE":
@@ -136,8 +137,12 @@ def first_frame(kind: str, image_name: str, filepath: str, scene, media: Path, k
         pixels = image_io.load_file_pixels(filepath)
     else:  # RENDER
         render = image_io.save_render_result(scene, contained_path(media, f"renders/{key}-render.png"))
-        return str(render)
-    return str(image_io.write_png(pixels, contained_path(media, f"inputs/{key}-first.png")))
+        return str(image_io.named_by_content(render))
+    return str(
+        image_io.named_by_content(
+            image_io.write_png(pixels, contained_path(media, f"inputs/{key}-first.png"))
+        )
+    )
 
 
 def compat_active_strip(scene):

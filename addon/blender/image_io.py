@@ -6,12 +6,14 @@ file) is written into the media folder first. The artist's own datablocks are ne
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import bpy
 import numpy as np
 
 from ..core.atomic import atomic_path
+from ..core.keys import file_digest
 from ..core.validation import BadInput
 
 RENDER_RESULT = "Render Result"
@@ -35,6 +37,18 @@ def image_pixels(image: bpy.types.Image) -> np.ndarray:
 def linear_to_srgb(values: np.ndarray) -> np.ndarray:
     values = np.clip(values, 0.0, 1.0)
     return np.where(values <= 0.0031308, values * 12.92, 1.055 * np.power(values, 1 / 2.4) - 0.055)
+
+
+def named_by_content(path: Path) -> Path:
+    """Rename a written input to ``<stem>-<digest of its bytes><suffix>`` and return the new path.
+
+    Inputs are written under names from a job's settings; a second job with the same settings
+    but another source (queued while the first waits) must not overwrite the first one's input.
+    """
+    path = Path(path)
+    target = path.with_name(f"{path.stem}-{file_digest(path)[:12]}{path.suffix}")
+    os.replace(path, target)  # the same bytes again: the same name, so replacing changes nothing
+    return target
 
 
 def write_png(pixels: np.ndarray, path: Path) -> Path:

@@ -276,6 +276,28 @@ def test_strength_zero_returns_the_source(storyloom, runtime, scene):
     assert np.abs(file_pixels(picture) - np.round(pixels_of(source) * 255) / 255).max() < 1e-6
 
 
+def test_two_sources_same_prompt_and_seed_make_two_files_and_the_first_stays(storyloom, runtime, scene):
+    """An img2img result is named by its source's pixels: a second source never overwrites the first."""
+    gradient_image("first", 64, 48)
+    second_source = gradient_image("second", 64, 48)
+    second_source.pixels.foreach_set((1.0 - pixels_of(second_source)).ravel())
+    options = {"prompt": "oil painting", "mode": "IMAGE", "source": "IMAGE", "strength": 0.6, "seed": 5}
+    folder = Path(bpy.path.abspath("//storyloom/images"))
+    assert bpy.ops.storyloom.generate_image(source_image="first", use_as="IMAGE", **options, **TINY) == {
+        "FINISHED"
+    }
+    [first] = folder.glob("*.png")
+    before = first.read_bytes()
+    assert bpy.ops.storyloom.generate_image(source_image="second", use_as="IMAGE", **options, **TINY) == {
+        "FINISHED"
+    }
+    made = sorted(folder.glob("*.png"))
+    assert len(made) == 2 and first in made
+    assert first.read_bytes() == before
+    second = next(path for path in made if path != first)
+    assert np.abs(file_pixels(first) - file_pixels(second)).max() > 0.05
+
+
 def test_inpaint_with_painted_alpha_keeps_everything_outside_the_hole(storyloom, runtime, scene):
     source = gradient_image("source", 64, 48, alpha_hole=True)
     result = bpy.ops.storyloom.generate_image(
