@@ -222,13 +222,14 @@ def test_unload_models_is_a_tracked_worker_job_that_frees_every_model(
     assert issubclass(operator, job_base.JobOperatorMixin) and "UNDO" not in operator.bl_options
     client = worker_session.get_client()
     loaded = tracker.JobTracker(client, image_job(storyloom, worker_session, 2, tmp_path / "a.png")).wait(120)
-    assert loaded.status == "done" and len(client.stats()["loaded"]) == 1
+    warm = client.stats()["loaded"]  # this model, and any an earlier test left warm
+    assert loaded.status == "done" and len(warm) >= 1
     pid, unloads = client.pid, client.stats()["unloads"]
     capfd.readouterr()
     assert bpy.ops.storyloom.unload_models() == {"FINISHED"}
-    assert "Unloaded 1 model(s)" in capfd.readouterr().out
+    assert f"Unloaded {len(warm)} model(s)" in capfd.readouterr().out
     stats = client.stats()
-    assert stats["loaded"] == [] and stats["unloads"] == unloads + 1
+    assert stats["loaded"] == [] and stats["unloads"] == unloads + len(warm)
     assert client.pid == pid and client.alive  # the models went, the worker stayed
     assert bpy.ops.storyloom.unload_models() == {"FINISHED"}
     assert "Unloaded 0 model(s)" in capfd.readouterr().out
