@@ -149,6 +149,27 @@ def test_exr_frames_are_half_float_linear(worker, models, tmp_path):
     assert pixels.dtype == np.float16 and pixels.shape == (16, 16, 3)
 
 
+def test_frames_written_on_the_pool_each_land_whole_in_their_own_file(tmp_path):
+    from addon.runtime.backends.video import PNG_COMPRESS_LEVEL, write_frames
+
+    y, x = np.mgrid[0:96, 0:128] / 96.0  # gradients and a little noise, like real footage
+    noise = np.random.default_rng(1).normal(0, 0.02, (9, 96, 128, 3))
+    frames = np.clip(np.dstack([x, y, x * y])[None] + noise, 0, 1).astype(np.float32)
+    paths = [tmp_path / f"frame_{i:04d}.png" for i in range(len(frames))]
+    write_frames(frames, paths, "PNG")
+    for pixels, path in zip(frames, paths, strict=True):
+        assert np.array_equal(np.asarray(Image.open(path)), np.round(pixels * 255).astype(np.uint8))
+    # Blender's default PNG setting (zlib level 1): larger than PIL's default level 6, far faster.
+    level_6 = tmp_path / "level6.png"
+    Image.fromarray(np.round(frames[0] * 255).astype(np.uint8)).save(level_6, compress_level=6)
+    assert PNG_COMPRESS_LEVEL == 1 and paths[0].stat().st_size > level_6.stat().st_size
+    # One frame that cannot be written fails the whole write.
+    with pytest.raises(FileNotFoundError):
+        write_frames(
+            frames[:3], [tmp_path / "a.png", tmp_path / "missing" / "b.png", tmp_path / "c.png"], "PNG"
+        )
+
+
 @pytest.mark.parametrize(
     ("model", "params", "message"),
     [

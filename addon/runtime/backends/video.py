@@ -10,6 +10,10 @@ video_cogvideox, video_svd, video_animatediff) name their pipeline classes and a
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from pathlib import Path
 from types import ModuleType
 
@@ -93,6 +97,24 @@ def _run_window(
     return np.asarray(result.frames[0], dtype=np.float32)  # (frames, height, width, 3) in 0..1
 
 
+# Blender's default PNG compression, 15 %, is zlib level 1 (its image library uses percent / 11):
+# frames written at Blender's own setting, about 3x faster than PIL's default level 6 and a
+# few percent larger.
+PNG_COMPRESS_LEVEL = 1
+FRAME_WRITERS = 4  # threads at most: PNG and EXR encoders release the GIL while they compress
+
+
+def write_frames(frames: Sequence[np.ndarray], paths: Sequence[Path], output_format: str) -> None:
+    """Write each frame to its path on a small thread pool; the first error is raised."""
+    workers = min(len(paths), FRAME_WRITERS, os.cpu_count() or 1)
+    if workers <= 1:
+        for pixels, path in zip(frames, paths, strict=True):
+            _write_frame(pixels, path, output_format)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="storyloom-frames") as pool:
+        list(pool.map(_write_frame, frames, paths, repeat(output_format, len(paths))))
+
+
 def _write_frame(pixels: np.ndarray, path: Path, output_format: str) -> None:
     if output_format == "EXR":
         import OpenEXR
@@ -105,7 +127,9 @@ def _write_frame(pixels: np.ndarray, path: Path, output_format: str) -> None:
         return
     from PIL import Image
 
-    Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB").save(path, format="PNG")
+    Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB").save(
+        path, format="PNG", compress_level=PNG_COMPRESS_LEVEL
+    )
 
 
 def generate_video(
@@ -145,10 +169,10 @@ def generate_video(
                 ctx.part(index, len(chunks)),
             )
             new = frames if index == 0 else frames[1:]  # a continuation repeats its first frame
-            for pixels in new[: params.frames - len(names)]:
-                name = f"frame_{len(names) + 1:04d}{suffix}"
-                _write_frame(pixels, temp / name, params.output_format)
-                names.append(name)
+            new = new[: params.frames - len(names)]
+            added = [f"frame_{len(names) + i + 1:04d}{suffix}" for i in range(len(new))]
+            write_frames(new, [temp / name for name in added], params.output_format)
+            names += added
             if len(names) < params.frames:
                 from PIL import Image
 
