@@ -131,6 +131,11 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
             self._end(context)
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
+        except Exception as error:  # a folder that vanished, a bug: never leave the timer behind
+            self._build.cancel()
+            self._end(context)
+            self.report({"ERROR"}, f"Build Film stopped: {type(error).__name__}: {error}")
+            return {"CANCELLED"}
         context.window_manager.progress_update(int(100 * fraction))
         if context.workspace is not None:
             context.workspace.status_text_set(

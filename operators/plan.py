@@ -12,10 +12,10 @@ from ..addon.blender.errors import USER_ERRORS
 from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice, plan_steps, revise_steps
 from ..addon.core import plan as plan_io
 from ..addon.core.llm_server import check_endpoint
-from ..addon.core.revise import diff, dirty_shots, revise
+from ..addon.core.revise import RevisionError, diff, dirty_shots, revise
 from ..addon.core.runtime_probe import check_runtime_python
 from ..addon.prefs import get_preferences
-from .job_base import TIMER_INTERVAL_S, is_own_tick
+from .job_base import TIMER_INTERVAL_S, is_own_tick, push_undo_step
 
 PREVIOUS_KEY = "storyloom_plan_previous"
 DIRTY_KEY = "storyloom_dirty_shots"
@@ -33,7 +33,7 @@ class STORYLOOM_OT_plan_film(bpy.types.Operator):
 
     bl_idname = "storyloom.plan_film"
     bl_label = "Plan"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # a planner job: one undo step is pushed when the plan lands
 
     brief: StringProperty(name="Brief")
     planner: EnumProperty(name="Director", items=PLANNER_ITEMS)
@@ -84,7 +84,7 @@ class STORYLOOM_OT_plan_film(bpy.types.Operator):
             return {"PASS_THROUGH"}
         try:
             plan = next(self._steps)
-        except (StopIteration, *USER_ERRORS) as error:
+        except Exception as error:  # StopIteration, a user error, or a bug: never leave the timer
             self._end(context)
             self.report({"ERROR"}, str(error) or "The planner stopped without a plan")
             return {"CANCELLED"}
@@ -113,6 +113,7 @@ class STORYLOOM_OT_plan_film(bpy.types.Operator):
         for warning in self._warnings:
             self.report({"WARNING"}, warning)
         self.report({"INFO"}, f"Planned '{plan['film']['title']}': {len(plan['shots'])} shots")
+        push_undo_step(context, "Storyloom Plan")
         return {"FINISHED"}
 
 
@@ -121,7 +122,7 @@ class STORYLOOM_OT_revise_plan(bpy.types.Operator):
 
     bl_idname = "storyloom.revise_plan"
     bl_label = "Revise Plan"
-    bl_options = {"REGISTER", "UNDO"}
+    bl_options = {"REGISTER"}  # may run a model job: one undo step is pushed when the plan lands
 
     note: StringProperty(name="Note", description="What to change, in words")
     reviser: EnumProperty(
@@ -140,10 +141,13 @@ class STORYLOOM_OT_revise_plan(bpy.types.Operator):
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         try:
             old = _scene_plan(context.scene)
-            self._preview = diff(old, revise(old, self.note)[0]) if self.reviser == "rules" else []
         except plan_io.PlanError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
+        try:  # the rules' reading of the note, as a preview; a Local LLM reviser may read more
+            self._preview = diff(old, revise(old, self.note)[0])
+        except RevisionError as error:
+            self._preview = [str(error)]
         return context.window_manager.invoke_props_dialog(self, width=520, title="Apply these changes?")
 
     def draw(self, context: bpy.types.Context) -> None:
@@ -185,9 +189,9 @@ class STORYLOOM_OT_revise_plan(bpy.types.Operator):
             return {"PASS_THROUGH"}
         try:
             result = next(self._steps, None)
-        except USER_ERRORS as error:
+        except Exception as error:  # a user error, or a folder that vanished: never leave the timer
             self.cancel(context)
-            self.report({"ERROR"}, str(error))
+            self.report({"ERROR"}, str(error) or type(error).__name__)
             return {"CANCELLED"}
         if result is None:
             return {"PASS_THROUGH"}
@@ -215,6 +219,7 @@ class STORYLOOM_OT_revise_plan(bpy.types.Operator):
         self.report(
             {"INFO"}, f"Plan revised ({'; '.join(changes)}); to regenerate: {', '.join(dirty) or 'nothing'}"
         )
+        push_undo_step(context, "Storyloom Revise Plan")
         return {"FINISHED"}
 
 

@@ -25,7 +25,7 @@ import bpy
 _CHILD_SCRIPT = r"""
 import sys
 import bpy
-blend, scene_name, output = sys.argv[sys.argv.index("--storyloom") + 1 :][:3]
+blend, scene_name, output = sys.argv[sys.argv.index("--") + 1 :][:3]
 if bpy.data.filepath != blend:
     bpy.ops.wm.open_mainfile(filepath=blend, load_ui=False)
 scene = bpy.data.scenes[scene_name]
@@ -41,7 +41,8 @@ print("STORYLOOM-RENDERED", flush=True)
 
 def child_command(blend: Path, scene_name: str, output: Path) -> list[str]:
     """The second Blender: the real executable, or this Python when Blender is the bpy module."""
-    tail = ["--storyloom", str(blend), scene_name, str(output)]
+    # After "--" Blender hands the arguments to the script (else it would open them as files).
+    tail = ["--", str(blend), scene_name, str(output)]
     if bpy.app.binary_path:
         return [
             bpy.app.binary_path,
@@ -96,7 +97,11 @@ def render_steps(scene: bpy.types.Scene, target: Path) -> Iterator[float]:
     finally:
         if process is not None and process.poll() is None:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         blend.unlink(missing_ok=True)
         blend.with_name(blend.name + "1").unlink(missing_ok=True)  # Blender's backup, if any
         temp.unlink(missing_ok=True)

@@ -6,6 +6,9 @@ by ``tests/blender/test_compat.py``, which runs on both bpy 4.5.4 and 5.0.1.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import bpy
 
 IS_5X = bpy.app.version >= (5, 0, 0)
@@ -161,6 +164,29 @@ def set_image_output(scene: bpy.types.Scene, file_format: str = "PNG") -> None:
     if IS_5X:
         settings.media_type = "MULTI_LAYER_IMAGE" if file_format == "OPEN_EXR_MULTILAYER" else "IMAGE"
     settings.file_format = file_format
+
+
+@contextmanager
+def still_output(
+    scene: bpy.types.Scene, file_format: str = "PNG", color_mode: str = "RGBA"
+) -> Iterator[None]:
+    """Write stills for a while (an 8-bit PNG of the Render Result) from a scene that may be set to
+    video: 5.0 refuses ``file_format = "PNG"`` while ``media_type`` is VIDEO. Restored after."""
+    settings = scene.render.image_settings
+    video = settings.file_format == "FFMPEG"
+    saved = settings.file_format, settings.color_mode, settings.color_depth
+    try:
+        set_image_output(scene, file_format)
+        settings.color_mode, settings.color_depth = color_mode, "8"
+        yield
+    finally:
+        if video:
+            set_video_output(scene)
+        else:
+            set_image_output(scene, saved[0])
+        settings.color_mode = saved[1]
+        if saved[2] in {item.identifier for item in settings.bl_rna.properties["color_depth"].enum_items}:
+            settings.color_depth = saved[2]
 
 
 def alpha_over_inputs(node) -> tuple:

@@ -15,6 +15,7 @@ import numpy as np
 from ..core.atomic import atomic_path
 from ..core.keys import file_digest
 from ..core.validation import BadInput
+from . import compat
 
 RENDER_RESULT = "Render Result"
 
@@ -74,14 +75,8 @@ def save_render_result(scene: bpy.types.Scene, path: Path) -> Path:
             raise BadInput("There is no render yet and the scene has no active camera to render from.")
         bpy.ops.render.render()
         result = bpy.data.images[RENDER_RESULT]
-    settings = scene.render.image_settings
-    saved = settings.file_format, settings.color_mode, settings.color_depth
-    try:
-        settings.file_format, settings.color_mode, settings.color_depth = "PNG", "RGBA", "8"
-        with atomic_path(path) as temp:
-            result.save_render(filepath=str(temp), scene=scene)
-    finally:
-        settings.file_format, settings.color_mode, settings.color_depth = saved
+    with compat.still_output(scene, "PNG", "RGBA"), atomic_path(path) as temp:
+        result.save_render(filepath=str(temp), scene=scene)
     return Path(path)
 
 
