@@ -46,8 +46,13 @@ class STORYLOOM_OT_doctor(bpy.types.Operator):
             self._end(context)
             self.report({"WARNING"}, "Storyloom doctor: cancelled")
             return {"CANCELLED"}
-        if not is_own_tick(self, event) or not self._run.tick():
-            return {"PASS_THROUGH"}
+        try:
+            if not is_own_tick(self, event) or not self._run.tick():
+                return {"PASS_THROUGH"}
+        except Exception as error:  # a bug: never leave the probe or the timer behind
+            self.cancel(context)
+            self.report({"ERROR"}, f"Storyloom doctor stopped: {type(error).__name__}: {error}")
+            return {"CANCELLED"}
         self._end(context)
         return self._report(context, self._run.facts)
 

@@ -110,20 +110,26 @@ class JobOperatorMixin:
             return {"RUNNING_MODAL"}
         if not is_own_tick(self, event):
             return {"PASS_THROUGH"}
-        if self._prelude is not None:
-            return self._prelude_tick(context)
-        state = self._tracker.tick()
-        self._show_progress(context, state)
-        if not state.finished:
-            return {"PASS_THROUGH"}
-        self._end_modal(context)
-        return self._finish(context, state)
+        try:
+            if self._prelude is not None:
+                return self._prelude_tick(context)
+            state = self._tracker.tick()
+            self._show_progress(context, state)
+            if not state.finished:
+                return {"PASS_THROUGH"}
+            self._end_modal(context)
+            return self._finish(context, state)
+        except Exception as error:  # a vanished folder, a bug: never leave the timer or the job behind
+            self.cancel(context)
+            self.report({"ERROR"}, f"{self.job_label} stopped: {type(error).__name__}: {error}")
+            return {"CANCELLED"}
 
     def cancel(self, context: bpy.types.Context) -> None:
         # Blender calls this when the operator is torn down (file load, window close).
         if self._prelude is not None:
             self._prelude.close()
-        if self._tracker is not None:
+            self._prelude = None
+        if self._tracker is not None and not self._tracker.state.finished:
             self._tracker.cancel()
         self._end_modal(context)
 
