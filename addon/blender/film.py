@@ -237,7 +237,8 @@ class FilmBuild:
         self.media = film_jobs.shot_media(
             plan, self.folder, request.image_model, self.video_model, registry, voices, runtime
         )
-        if request.runtime_python:  # the plan's models and voices need their packages there
+        planned_here = request.plan is None and request.planner.kind != "rules"
+        if request.runtime_python and planned_here:  # an LLM's plan names models not checked yet
             families = {spec.family for pair in self.media.models for spec in pair if spec is not None}
             families |= {spec.family for _, spec in voices.values()}
             needed = [*PREVIZ_MODULES, *(m for family in families for m in modules_for(family))]

@@ -9,6 +9,7 @@ from an earlier build and is not made again.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,7 +92,9 @@ def picture_job(plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime
             "number": index + 1,
             "title": film["title"],
             # What the shot shows; the style bible is the card's colours, not its words.
-            "text": shot["prompt"].removesuffix(", " + style["prompt_suffix"]),
+            "text": ", ".join(
+                part for part in shot["prompt"].split(", ") if part not in style["prompt_suffix"].split(", ")
+            ),
         }
     defaults = {"steps": 25, "guidance": 7.0, "width": 512, "height": 512, **spec.defaults}
     # Paint at the model's own size in the film's aspect (a model is off its training range at
@@ -184,9 +187,16 @@ def line_jobs(
             **runtime.fields(),
         }
         if voice.reference:  # the clip's content shapes the voice, not its file name
-            job["reference_sha256"] = file_digest(Path(voice.reference))
+            clip = Path(voice.reference).stat()
+            job["reference_sha256"] = _digest(voice.reference, clip.st_mtime_ns, clip.st_size)
         jobs.append(job)
     return jobs
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    """A clip's digest, once per version of the file (not once per line it speaks)."""
+    return file_digest(Path(path))
 
 
 # Job fields that do not change what a job makes: where it runs, where it writes, who speaks.

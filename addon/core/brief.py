@@ -4,7 +4,7 @@
 A brief mixes content ("Mara and Theo argue about a broken robot") with stage directions ("20
 seconds", "upbeat music", "friendly female voice"). The director speaks only content; each
 direction becomes a plan setting instead. Pure Python, so every rule is tested in milliseconds
-over a corpus of ordinary briefs (tests/unit/test_brief*.py).
+over a corpus of ordinary briefs (tests/unit/brief_corpus.py, test_director_corpus.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,15 @@ _QUOTES = re.compile(r"[\"“”«»„「『]\s*([^\"“”«»„」』]{2,300
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？؟।])\s+|(?<=[。！？।])")
 MAX_LINE_CHARS = 300  # a spoken line; a longer sentence of the brief is cut at a word
 _NAME = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
+_FIRST_SPEAKER = (
+    rf"({_NAME}) (?:speaks|talks|goes|starts|parle|commence|spricht|beginnt|habla|empieza|parla) "
+    r"(?:first|en premier|zuerst|als erste[rs]?|primero|primera|per prim[oa])"
+)
+_BEINGS = (
+    r"(?:woman|man|girl|boy|person|friend|kid|child|character|hero|heroine|robot|dog|cat|baker|teacher|"
+    r"student|father|mother|grandmother|grandfather|femme|homme|fille|garçon|frau|mann|mädchen|junge|"
+    r"mujer|hombre|chica|chico)"
+)
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
@@ -55,6 +64,9 @@ class Brief:
     content: list[str]  # the brief's own sentences that are content, not directions
     directions: Directions
     warnings: list[str] = field(default_factory=list)
+    # The topic as the brief names it ("about a broken robot"): a noun phrase templates can carry.
+    # Otherwise it is the brief's first content sentence, which is spoken as it is.
+    topic_explicit: bool = True
 
     @property
     def topic_words(self) -> list[str]:
@@ -67,16 +79,22 @@ def analyze(text: str) -> Brief:
     """Read a (cleaned, non-empty) brief."""
     quoted_lines, unquoted = _quoted(text)
     language = detect_language(unquoted or text)
-    sentences = [s.strip() for s in _SENTENCE_END.split(unquoted) if s.strip()]
+    if language == "en" and not _has_stopwords(unquoted):  # little left outside the quotes
+        language = detect_language(text)
+    # "A 10 second clip: a cat sleeps on a windowsill": what follows a colon is judged on its own.
+    sentences = [
+        part.strip() for s in _SENTENCE_END.split(unquoted) for part in re.split(r":\s+", s) if part.strip()
+    ]
     directions = _directions(text)
     characters = _characters(text, quoted_lines)
+    warnings = []
     if directions.first_speaker and directions.first_speaker not in {c.name for c in characters}:
         characters.insert(0, Character(directions.first_speaker))
-    warnings = []
+        warnings.append(f"{directions.first_speaker} speaks first but is not named as a character: added.")
     if directions.first_speaker and characters and characters[0].name != directions.first_speaker:
         characters.sort(key=lambda c: c.name != directions.first_speaker)
     content = [part for s in sentences if (part := _content_of(s, characters))]
-    topic, setting = _topic(sentences, content, characters, language)
+    topic, setting, explicit = _topic(sentences, content, characters, language)
     kind = _kind(text, characters, quoted_lines)
     if not topic and not content and not quoted_lines:
         warnings.append(
@@ -84,7 +102,17 @@ def analyze(text: str) -> Brief:
             "is about for lines and pictures on that subject."
         )
     return Brief(
-        text, language, kind, topic, setting, characters, quoted_lines, content, directions, warnings
+        text,
+        language,
+        kind,
+        topic,
+        setting,
+        characters,
+        quoted_lines,
+        content,
+        directions,
+        warnings,
+        explicit,
     )
 
 
@@ -115,6 +143,11 @@ def summary(brief: Brief) -> str:
     )
 
 
+def _has_stopwords(text: str) -> bool:
+    words = {w.lower() for w in _WORD.findall(text)}
+    return any(words & stop for stop in lexicon.STOPWORDS.values())
+
+
 def detect_language(text: str) -> str:
     """ISO code of the brief's language: by script, else by the most frequent function words."""
     letters = [c for c in text if c.isalpha()]
@@ -139,13 +172,12 @@ def _quoted(text: str) -> tuple[list[tuple[str, str]], str]:
     lines = []
     for match in _QUOTES.finditer(text):
         before = text[max(0, match.start() - 40) : match.start()]
-        who = re.search(rf"({_NAME})\s*(?::|says|said|asks|replies|dit|sagt|dice)?\s*$", before)
+        who = re.search(rf"({_NAME})(?:\s+[a-zà-ÿ]+)?\s*:?\s*$", before)  # "Mara:", "Anna fragt:"
         speaker = who.group(1) if who and who.group(1) not in lexicon.NOT_NAMES else ""
         lines.append((speaker, match.group(1).strip()))
     # What is left is the brief around the quotes, without "Mara says" or "Voice-over:" labels.
-    rest = re.sub(
-        rf"(?:\b[\w-]+\s*(?::|says|said|asks|replies|dit|sagt|dice)\s*)?{_QUOTES.pattern}", " ", text
-    )
+    # What is left is the brief around the quotes, without "Mara says", "Anna fragt:" or "Voice-over:".
+    rest = re.sub(rf"(?:\b{_NAME}(?:\s+[a-zà-ÿ]+)?\s*:?\s*|\b[\w-]+:\s*)?{_QUOTES.pattern}", " ", text)
     return lines, re.sub(r"\s+", " ", rest).strip()
 
 
@@ -162,12 +194,16 @@ def _characters(text: str, quoted: list[tuple[str, str]]) -> list[Character]:
     ):
         for name in re.findall(_NAME, match.group(1)):
             add(name)
-    # "Mara and Theo argue ..." (two names joined at a sentence start)
-    for match in re.finditer(rf"(?:^|[.!?]\s+)({_NAME})\s+(?:and|et|und|y|e|&)\s+({_NAME})\s+[a-zà-ÿ]", text):
+    # "Mara and Theo argue ...", "Deux amis, Julie et Karim, se ...", "scene: Lena and Marco ..."
+    for match in re.finditer(
+        rf"(?:^|[.!?:;,]\s+)({_NAME})\s+(?:and|et|und|y|e|&)\s+({_NAME})(?=\s+[a-zà-ÿ]|\s*,)", text
+    ):
         add(match.group(1))
         add(match.group(2))
-    # "a woman named Ada", "a robot called Bolt"
-    for match in re.finditer(rf"\b(?:named|called)\s+({_NAME})", text):
+    # "a woman named Ada", "a robot called Bolt" (a bakery "called Pain d'Or" is not a character)
+    for match in re.finditer(
+        rf"\b{_BEINGS}\s+(?:named|called|nommée?|namens|llamad[oa])\s+({_NAME})", text, re.I
+    ):
         add(match.group(1))
     for speaker, _ in quoted:
         if speaker:
@@ -192,7 +228,9 @@ def _directions(text: str) -> Directions:
     words = set(_WORD.findall(lowered))
     found = Directions(seconds=read_seconds(text), platform=read_platform(lowered))
     if re.search(
-        r"\b(no|without|sans|ohne|sin|senza|sem|zonder) (music|musique|musik|música|musica|muziek)\b", lowered
+        r"\b(no|without|sans|pas de|ohne|keine|kein|sin|senza|sem|zonder|geen) "
+        r"(music|musique|musik|música|musica|muziek)\b",
+        lowered,
     ):
         found.music = "none"
     elif match := re.search(r"\b([a-z-]+)\s+(?:music|soundtrack|score|beat)\b", lowered):
@@ -200,7 +238,10 @@ def _directions(text: str) -> Directions:
     found.narrator = bool(
         re.search(r"voice[- ]?over|narrat|voix off|sprecher|erzähl|locución|narración", lowered)
     )
-    voices = re.finditer(r"([\w\s-]{0,30})\b(voice|voix|stimme|voz|narrat\w*)\b([\w\s]{0,12})", lowered)
+    voices = re.finditer(
+        r"([\w\s-]{0,30})\b(voice|voix|stimme|voz|voce|narrat\w*|erzähl\w*|sprecher\w*|locut\w*)\b([\w\s]{0,12})",
+        lowered,
+    )
     voice_words = {word for match in voices for word in _WORD.findall(match.group(0))}
     if voice_words:
         found.voice_gender = (
@@ -223,10 +264,7 @@ def _directions(text: str) -> Directions:
         found.pacing = "fast"
     elif re.search(r"\b(slow|long|lingering) (cuts|pace|pacing|takes)|slow-paced|slowly", lowered):
         found.pacing = "slow"
-    if first := re.search(
-        rf"({_NAME}) (?:speaks|talks|goes|starts|parle|spricht|habla) (?:first|en premier|zuerst|primero)",
-        text,
-    ):
+    if first := re.search(_FIRST_SPEAKER, text):
         found.first_speaker = first.group(1)
     return found
 
@@ -254,6 +292,9 @@ def read_platform(lowered: str) -> str | None:
     platforms = {
         "vertical": (
             "vertical",
+            "vertikal",
+            "verticale",
+            "hochformat",
             "portrait",
             "instagram",
             "reels",
@@ -298,6 +339,8 @@ def is_direction(sentence: str, characters: list[Character] = ()) -> bool:
         return True
     if re.search(r"\bcharacters?\b|\bpersonnages?\b|\bfiguren\b|\bpersonajes\b", lowered):
         return True
+    if re.search(_FIRST_SPEAKER, sentence):  # "Karim parle en premier."
+        return True
     kind_words = {word.strip() for words in lexicon.KINDS.values() for word in words}
     if all(w in kind_words or w in lexicon.FILM_WORDS for w in words):  # a label: "Announcement:"
         return True
@@ -333,7 +376,7 @@ def _content_of(sentence: str, characters: list[Character]) -> str:
 
 _ABOUT = {
     "en": r"about|on the subject of",
-    "fr": r"sur|à propos d[eu']|au sujet d[eu']",
+    "fr": r"sur|à propos d(?:e|u|es|')|au sujet d(?:e|u|es|')",
     "de": r"über",
     "es": r"sobre|acerca de",
     "it": r"sulla|sullo|sugli|sul|su",
@@ -355,7 +398,9 @@ def _topic(sentences, content, characters, language) -> tuple[str, str]:
     for sentence in sentences:
         about = _ABOUT.get(language, _ABOUT["en"])
         spaced = language not in ("zh", "ja")  # CJK words run together: no spaces, no boundaries
-        pattern = rf"(?:^|\s)(?:{about})\s+([^,.;!?]+)" if spaced else rf"(?:{about})([^,.;!?。，]+)"
+        pattern = (
+            rf"(?:^|\s)(?:{about})(?:\s+|(?<='))([^,.;!?]+)" if spaced else rf"(?:{about})([^,.;!?。，]+)"
+        )
         if language == "hi":  # postpositions: "X के बारे में" is "about X"
             pattern = r"([^,.;!?।]+?)\s*के बारे में"
         elif language == "ja":
@@ -368,24 +413,23 @@ def _topic(sentences, content, characters, language) -> tuple[str, str]:
                 topic = topic[: max(0, where.start() - 1)].strip()
             topic = re.sub(r"\s+(?:with|avec|mit|con|com|met)\s+.*$", "", topic)
             topic = re.sub(r"的(?:短片|影片|电影|视频)$", "", topic)
-            return topic, setting
+            return topic, setting, True
     for sentence in sentences:  # "Explain how vaccines work": the subject of the verb
         if match := re.match(
             r"(?:please\s+)?(?:explain|show|teach(?: us| me)?)\s+((?:how|why|what)\b[^,.;!?]+)",
             sentence,
             re.I,
         ):
-            return match.group(1).strip(), ""
+            return match.group(1).strip(), "", True
     for sentence in sentences:
         if match := re.search(r"\b(?:for|pour|für|para|per|voor)\s+([^,.;!?]+)", sentence, re.I):
-            return re.sub(r"\s+(?:with|avec|mit|con|com|met)\s+.*$", "", match.group(1).strip()), ""
-    source = content[0] if content else ""
-    if source:
-        words = [w.strip(".,;:!?।。") for w in source.split() if w.strip(".,;:!?") not in names][:8]
-        if words and words[0][1:].islower():  # a sentence's capital, not a name's
+            return re.sub(r"\s+(?:with|avec|mit|con|com|met)\s+.*$", "", match.group(1).strip()), "", True
+    if content:  # no "about": the first thing the brief says is what the pictures show
+        words = content[0].rstrip(".!?。।").split()[:12]
+        if words and words[0][1:].islower() and words[0] not in names:  # a sentence's capital
             words[0] = words[0].lower()
-        return " ".join(words), ""
-    return "", ""
+        return " ".join(words), "", False
+    return "", "", False
 
 
 def strip_article(phrase: str) -> str:

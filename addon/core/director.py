@@ -26,7 +26,17 @@ LEAD_IN, LEAD_OUT = 0.4, 0.6
 # mood word -> style bible (look, grade, palette, music)
 _MOODS = (
     (
-        ("dramatic", "cinematic", "epic", "intense", "bold"),
+        (
+            "dramatic",
+            "cinematic",
+            "epic",
+            "intense",
+            "bold",
+            "dramatique",
+            "dramatisch",
+            "dramático",
+            "drammatico",
+        ),
         {
             "look": "cinematic",
             "mood": "dramatic",
@@ -40,7 +50,20 @@ _MOODS = (
         },
     ),
     (
-        ("energetic", "upbeat", "fun", "playful", "exciting", "vibrant"),
+        (
+            *(
+                "energetic",
+                "upbeat",
+                "fun",
+                "playful",
+                "exciting",
+                "vibrant",
+                "joyeuse",
+                "joyeux",
+                "entraînante",
+            ),
+            *("fröhlich", "fröhliche", "fröhlicher", "alegre", "animada", "animado", "allegra", "allegro"),
+        ),
         {
             "look": "bright, punchy",
             "mood": "upbeat",
@@ -54,7 +77,32 @@ _MOODS = (
         },
     ),
     (
-        ("calm", "serene", "peaceful", "gentle", "soft", "relaxing"),
+        (
+            *(
+                "calm",
+                "serene",
+                "peaceful",
+                "gentle",
+                "soft",
+                "relaxing",
+                "calme",
+                "douce",
+                "doux",
+                "paisible",
+            ),
+            *(
+                "ruhig",
+                "ruhige",
+                "ruhiger",
+                "sanft",
+                "sanfte",
+                "tranquila",
+                "tranquilo",
+                "suave",
+                "calma",
+                "tranquilla",
+            ),
+        ),
         {
             "look": "soft natural light",
             "mood": "calm",
@@ -68,7 +116,7 @@ _MOODS = (
         },
     ),
     (
-        ("dark", "moody", "mysterious", "noir", "suspense"),
+        ("dark", "moody", "mysterious", "noir", "suspense", "sombre", "düster", "oscuro", "oscura", "cupo"),
         {
             "look": "low-key, high contrast",
             "mood": "mysterious",
@@ -158,9 +206,9 @@ def shot_holds(lines: list[str], duration: float, warnings: list[str], rate: flo
     """Seconds each shot holds: its lines' speaking time plus lead in/out, spare time shared."""
     estimates = [LEAD_IN + speech_seconds(line, rate) + LEAD_OUT if line else 2.0 for line in lines]
     spare = duration - sum(estimates)
-    if spare < 0:
+    if spare < -0.5:
         warnings.append(
-            f"The voice-over needs about {sum(estimates):.0f} s, longer than the {duration:g} s asked for; "
+            f"The voice-over needs about {sum(estimates):.1f} s, longer than the {duration:g} s asked for; "
             "the film runs long rather than cutting a line."
         )
     return [round(min(600.0, max(0.5, e + max(0.0, spare) * e / sum(estimates))), 3) for e in estimates]
@@ -188,9 +236,9 @@ def _cast(brief: Brief, speaking: list[str], seed: int) -> list[dict]:
     style = brief.directions.voice_style if brief.directions.voice_style in ESPEAK_STYLES else ""
     cast = []
     for index, name in enumerate(speaking):
-        if name == NARRATOR:
-            gender = brief.directions.voice_gender
-        else:
+        if name == NARRATOR or len(speaking) == 1:  # "a friendly male voice" is the one voice
+            gender = genders.get(name) or brief.directions.voice_gender
+        else:  # unknown: alternate, so two characters never share a voice
             gender = genders.get(name) or ("female", "male")[index % 2]
         variant = VARIANTS[gender][used[gender] % 4] if gender else ""
         if gender:

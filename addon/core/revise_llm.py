@@ -32,11 +32,18 @@ def target_shot(plan: dict, note: str) -> int | None:
     return _shot_index(plan, note)
 
 
+def subject_of(plan: dict, shot: dict) -> str:
+    """What a shot's picture shows, without the character sheets and the style bible (which the
+    code adds back): what the model sees and may change, within the draft's 120 characters."""
+    extras = set(plan["style"]["prompt_suffix"].split(", "))
+    extras |= {part for c in plan["characters"] if c.get("look") for part in c["look"].split(", ")}
+    return ", ".join(part for part in shot["prompt"].split(", ") if part not in extras)[:120]
+
+
 def revision_messages(plan: dict, index: int, note: str) -> list[dict]:
     shot = plan["shots"][index]
-    suffix = plan["style"]["prompt_suffix"]
     current = {
-        "prompt": shot["prompt"].removesuffix(", " + suffix)[:200],
+        "prompt": subject_of(plan, shot),
         "speaker": (shot["lines"] or [{"speaker": plan["characters"][0]["name"]}])[0]["speaker"],
         "line": " ".join(line["text"] for line in shot["lines"])[:200],
         "camera": shot["camera"],
@@ -70,15 +77,15 @@ def apply_revision(plan: dict, index: int, answer: str) -> tuple[dict, list[str]
     speaker = draft["speaker"] if draft["speaker"] in names else None
     if speaker is None:
         raise PlanError(f"The reviser gave the line to '{draft['speaker']}', who is not a character.")
-    sheets = "; ".join(names[name]["look"] for name in shot.get("characters", []) if names[name].get("look"))
-    picture = ", ".join(
-        part for part in (draft["prompt"].strip(), sheets, new["style"]["prompt_suffix"]) if part
-    )
+    subject = draft["prompt"].strip()
     line = draft["line"].strip()
     changes = []
-    if picture != shot["prompt"]:
-        shot["prompt"] = picture
-        changes.append(f"{shot['id']}: picture now {draft['prompt'].strip()[:80]}")
+    if subject != subject_of(plan, plan["shots"][index]):  # the model changed the picture
+        sheets = ", ".join(
+            names[name]["look"] for name in shot.get("characters", []) if names[name].get("look")
+        )
+        shot["prompt"] = ", ".join(part for part in (subject, sheets, new["style"]["prompt_suffix"]) if part)
+        changes.append(f"{shot['id']}: picture now {subject[:80]}")
     if re.search(r"\w", line) and [line] != [entry["text"] for entry in shot["lines"]]:
         shot["lines"] = [{"speaker": speaker, "text": line}]
         changes.append(f"{shot['id']}: {speaker} now says {line[:80]!r}")

@@ -134,8 +134,9 @@ def check_runtime_modules(python: str, modules: list[str], what: str) -> None:
     raise RuntimePythonError(
         f"The runtime Python {python} lacks {', '.join(missing)}, which {what} needs. Fix: "
         f"Preferences > Add-ons > Storyloom > Install Runtime (runtime '{label}'), or on the command "
-        f"line `blender -b -c storyloom install-runtime --profile {profile}` (add --wheels DIR "
-        "without network); or set Runtime Python to a venv that has them."
+        f"line `blender -b -c storyloom install-runtime --profile {profile}` (with the bpy module: "
+        f"`python -m addon.cli install-runtime --profile {profile}`; add --wheels DIR without network); "
+        "or set Runtime Python to a venv that has them."
     )
 
 

@@ -53,6 +53,15 @@ CORPUS: tuple[Case, ...] = (
     Case("A music video about driving through the desert at night, neon, fast cuts.", topic=("desert",), kind="music_video"),
     Case("A one minute film about a grandmother teaching her grandson to bake bread. The kitchen is warm. Flour hangs in the light. They laugh.", topic=("grandmother",)),
     Case("A 30 second film about recycling in our town, black and white, with subtitles.", topic=("recycling",)),
+    # briefs a reviewer wrote: labels before a colon, names after a comma, quotes in a scene, a shop's name
+    Case("A 10 second clip: a cat sleeps on a warm windowsill in the sun.", topic=("cat", "windowsill")),
+    Case("An 8 second vertical scene: Lena and Marco argue about a lost key in a rainy kitchen. Lena speaks first. Dramatic lighting.", topic=("key",), characters=("Lena", "Marco"), kind="scene"),
+    Case('Mara and Theo argue. Theo speaks first. Mara says "Give it back!"', characters=("Theo", "Mara"), quoted=("Give it back!",), kind="scene"),
+    Case("A bakery called Pain d'Or opens on Friday. 20 seconds, friendly male voice.", topic=("bakery",)),
+    Case("Tell me a story about a dragon who is afraid of the dark.", topic=("dragon",)),
+    Case("Deux amis, Julie et Karim, se disputent à propos d'un chocolat dans une cuisine. Karim parle en premier.", language="fr", topic=("chocolat",), characters=("Karim", "Julie"), kind="scene"),
+    Case('Anna fragt: „Wo ist der Hund?“ Ben antwortet: „Im Garten.“', language="de", characters=("Anna", "Ben"), quoted=("Wo ist der Hund?", "Im Garten.")),
+    Case("Ein Werbespot über Kaffee aus Hamburg, keine Musik, weibliche Stimme.", language="de", topic=("Kaffee",)),
     # other languages with templates
     Case("Un film de 30 secondes sur un boulanger de Lyon qui se lève avant l'aube. Musique douce.", language="fr", topic=("boulanger",)),
     Case("Une publicité de 20 secondes pour une librairie de quartier à Nantes, voix féminine.", language="fr", topic=("librairie",)),

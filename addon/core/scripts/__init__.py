@@ -8,6 +8,7 @@ brief and a seed; another seed picks other variants of the same structure.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,49 +39,73 @@ def stretch(roles: tuple[str, ...], count: int) -> list[str]:
 
 
 def speakers(brief: Brief) -> list[str]:
-    """Who speaks, first speaker first: the named characters, or a narrator."""
+    """Who speaks, first speaker first: the named characters, or a narrator (never in a scene's turns)."""
     names = [character.name for character in brief.characters]
+    if brief.kind == "scene" and len(names) >= 2:
+        return names
     if brief.directions.narrator or not names:
-        return [*names, NARRATOR] if brief.kind == "scene" and names else [NARRATOR]
+        return [NARRATOR]
     return names
 
 
 def write_script(brief: Brief, seconds: float, seed: int, shot_seconds: float) -> list[ScriptShot]:
     """The film's shots with their lines; ``shot_seconds`` is the pacing's typical shot length."""
-    if brief.quoted:
-        return _quoted_script(brief)
     lines = templates.LINES.get(brief.language)
-    if lines is None:
+    attributed = any(speaker for speaker, _ in brief.quoted)
+    if lines is None or (brief.quoted and not attributed and not brief.topic_explicit):
+        return _quoted_script(brief) if brief.quoted else _own_words_script(brief)
+    if brief.kind == "scene" and len(speakers(brief)) >= 2:
+        cast = speakers(brief)
+        quoted_by = [who for who, _ in brief.quoted]
+        if not brief.topic_explicit and set(cast) <= set(quoted_by) and quoted_by[0] == cast[0]:
+            return _quoted_script(brief)  # the brief wrote the whole dialogue: only that
+        # Without a named subject they argue about "it": every line still reads.
+        topic = brief.topic if brief.topic_explicit and brief.topic else templates.SCENE_TOPIC[brief.language]
+        fill = {"topic": topic, "Topic": topic[:1].upper() + topic[1:]}
+        return _scene_script(brief, seconds, seed, lines, fill)
+    if brief.quoted and attributed:
+        return _quoted_script(brief)
+    if not brief.topic_explicit and brief.content:  # no noun phrase to script: its own words
         return _own_words_script(brief)
     topic = brief.topic or templates.FALLBACK_TOPIC[brief.language]
     fill = {"topic": topic, "Topic": topic[:1].upper() + topic[1:]}
-    if brief.kind == "scene" and len(speakers(brief)) >= 2:
-        return _scene_script(brief, seconds, seed, lines, fill)
     voice = speakers(brief)[0]
-    structure = templates.STRUCTURES[brief.kind if brief.kind != "scene" else "brand"]
+    kind = brief.kind if brief.kind in templates.STRUCTURES and brief.kind != "scene" else "story"
+    structure = templates.STRUCTURES[kind]
+    # The brief's own words, in its order: quoted lines (verbatim) and content sentences.
+    own = [text for _, text in brief.quoted] + list(brief.content)
     # Never the same line twice: as many shots as the structure has distinct lines, at most.
     unique = 2 + sum(len(lines[role]) for role in structure[1:-1])
     count = max(2, min(12, unique, round(seconds / shot_seconds)))
-    count = min(12, max(count, len(brief.content) + 2))  # room for every sentence of the brief's own
-    own, said, shots = list(brief.content), set(), []  # the brief's own sentences, in its order
+    count = min(12, max(count, len(own) + 2))  # room for every sentence of the brief's own
+    said, shots = set(), []
     for index, role in enumerate(_roles(structure, lines, count)):
         if own and 0 < index < count - 1:
             text = own.pop(0)
         else:
-            text = _fresh(lines[role], seed + index, said).format(**fill, a=voice, b=voice)
+            text = fill_line(
+                _fresh(lines[role], seed + index, said), brief.language, **fill, a=voice, b=voice
+            )
         shots.append(ScriptShot(role, _framing(role), [(voice, text)]))
     return shots
 
 
 def _scene_script(brief: Brief, seconds: float, seed: int, lines: dict, fill: dict) -> list[ScriptShot]:
     """Alternating turns, first speaker first: an inciting line, back and forth, a resolution."""
-    turns = max(2, min(12, round(seconds / 4.5)))
+    turns = max(2, min(12, round(seconds / 4.5)), len(brief.quoted))
     opening, middle = ("inciting", "reply"), ("push", "counter", "turn")
     roles = [*opening, *(middle[i % len(middle)] for i in range(max(0, turns - 3)))][: turns - 1]
     cast, said, shots = speakers(brief), set(), []
+    quotes = {name: [text for who, text in brief.quoted if who == name] for name in cast}
+    anyone = [text for who, text in brief.quoted if who not in quotes]  # quotes without a speaker
     for index, role in enumerate([*roles, "resolution"]):
         speaker, other = cast[index % len(cast)], cast[(index + 1) % len(cast)]
-        text = _fresh(lines[role], seed + index, said).format(**fill, a=speaker, b=other)
+        if quotes[speaker] or anyone:  # what the brief has them say, verbatim, in their turn
+            text = (quotes[speaker] or anyone).pop(0)
+        else:
+            text = fill_line(
+                _fresh(lines[role], seed + index, said), brief.language, **fill, a=speaker, b=other
+            )
         shots.append(ScriptShot(role, _framing(role), [(speaker, text)]))
     return shots
 
@@ -101,6 +126,24 @@ def _roles(structure: tuple[str, ...], lines: dict, count: int) -> list[str]:
 
 def _framing(role: str) -> str:
     return templates.FRAMING.get(role, templates.DEFAULT_FRAMING)
+
+
+_FRENCH = (
+    (r"\bà le\b", "au"),
+    (r"\bà les\b", "aux"),
+    (r"\bde le\b", "du"),
+    (r"\bde les\b", "des"),
+    (r"\b([dDlLjJnN]|[qQ]u)e ([aeiouyhàâéèêëîïôûùAEIOUYHÀÂÉÈÊ])", r"\1'\2"),
+)
+
+
+def fill_line(template: str, language: str, **values: str) -> str:
+    """A template with the topic and names put in, in the language's grammar (French elisions)."""
+    text = template.format(**values)
+    if language == "fr":
+        for pattern, replacement in _FRENCH:
+            text = re.sub(pattern, replacement, text)
+    return text
 
 
 def _fresh(variants: tuple[str, ...], start: int, said: set[str]) -> str:

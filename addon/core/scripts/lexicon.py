@@ -83,19 +83,28 @@ KINDS: dict[str, tuple[str, ...]] = {
     "scene": ("scene", "story", "argue", "argument", "conversation", "dialogue", "dialog", "talk", "histoire"),
 }  # fmt: skip
 FILM_WORDS = frozenset(
-    "film video movie clip spot ad teaser trailer documentary explainer tutorial story reel short "
-    "vidéo histoire documentaire geschichte película vídeo historia فيلم фильм फ़िल्म 短片 影片 电影 映画 動画".split()
+    "film video movie clip spot ad teaser trailer documentary explainer tutorial story reel short launch "
+    "commercial promo announcement vidéo histoire documentaire publicité annonce geschichte werbespot "
+    "werbefilm película vídeo historia anuncio publicidad pubblicità فيلم фильм फ़िल्म 短片 影片 电影 映画 動画".split()
 )
 
 # Voice words -> espeak variant family and style.
 FEMALE_WORDS = frozenset(
-    "female woman woman's girl she her lady femme féminine weiblich frau mujer femenina".split()
+    "female woman woman's girl she her lady femme féminine feminine weiblich weibliche weiblicher frau "
+    "mujer femenina femenino femminile donna".split()
 )
-MALE_WORDS = frozenset("male man man's boy he his guy homme masculine männlich mann hombre masculina".split())
+MALE_WORDS = frozenset(
+    "male man man's boy he his guy homme masculine masculin männlich männliche männlicher mann "
+    "hombre masculina masculino maschile uomo".split()
+)
 VOICE_STYLES = {
     "slowly": "slow", "slow": "slow", "calm": "calm", "calmly": "calm", "soft": "soft", "softly": "soft",
     "whisper": "whisper", "whispered": "whisper", "friendly": "warm", "warm": "warm", "excited": "excited",
     "energetic": "excited", "fast": "fast", "quickly": "fast",
+    "lentement": "slow", "langsam": "slow", "lentamente": "slow", "calme": "calm", "ruhig": "calm",
+    "ruhige": "calm", "tranquila": "calm", "tranquilo": "calm", "calma": "calm", "douce": "soft",
+    "doux": "soft", "sanft": "soft", "sanfte": "soft", "suave": "soft", "freundlich": "warm",
+    "freundliche": "warm", "chaleureuse": "warm", "chaleureux": "warm", "cálida": "warm", "amable": "warm",
 }  # fmt: skip
 # Things the sound layer can add as ambience cues.
 SOUND_WORDS = (

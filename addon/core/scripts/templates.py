@@ -65,7 +65,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "push": ("You always say that, and {topic} is still our problem.", "Because you were there, and now look at {topic}."),
         "counter": ("Then stop arguing and help me, {b}.", "Fine. Then show me what you would do."),
         "turn": ("Wait. Listen. Do you hear that?", "Hold on. Maybe we are both right."),
-        "resolution": ("All right, {b}. We sort out {topic} together.", "Together, then. {Topic} can't wait."),
+        "resolution": ("All right, {b}. Let's deal with {topic} together.", "Together, then. {Topic} can't wait."),
     },
     "fr": {
         "hook": ("Certaines choses méritent d'être bien faites.", "Tout commence avec {topic}."),
@@ -156,6 +156,8 @@ FALLBACK_TOPIC = {
     "de": "was wir machen",
     "es": "lo que hacemos",
 }
+# What two characters argue about when the brief names nothing: "it", which every line can carry.
+SCENE_TOPIC = {"en": "it", "fr": "ça", "de": "das", "es": "eso"}
 # What its pictures show then, by kind (prompts are written in English for the image models).
 FALLBACK_PICTURE = {
     "documentary": "a wide quiet landscape",
