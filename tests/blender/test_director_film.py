@@ -65,6 +65,7 @@ def test_the_llm_reviser_rewrites_only_the_named_shot_or_the_rules_do(storyloom,
     assert [s for s in revised["shots"] if s["id"] != "sh020"] == [
         s for s in plan["shots"] if s["id"] != "sh020"
     ]
+    assert "darker, low-key lighting" not in revised["shots"][1]["prompt"]  # the model revised, not the rules
     # A reviser model that is not installed: the rules revise, and the plan says so nowhere else.
     bpy.ops.storyloom.import_plan(filepath=str(tmp_path / "plan.json"))
     assert bpy.ops.storyloom.revise_plan(note=note, reviser="local", reviser_model="missing") == {"FINISHED"}
