@@ -114,7 +114,7 @@ def test_an_injected_brief_cannot_smuggle_a_path_through_either_guard(worker, ob
     )
     assert "/etc/passwd" in free
     # Guard 1, the check every answer passes (the only one for a server that does not constrain):
-    with pytest.raises(PlanError, match="does not match the schema"):
+    with pytest.raises(PlanError, match="does not match the schema|is not JSON"):  # refused either way
         parse_draft(free)
     # Guard 2, constrained decoding in the worker: the same model cannot write it at all.
     context = JobContext(job_id="p", emit=lambda *a, **k: None)
