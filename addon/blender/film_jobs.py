@@ -85,7 +85,7 @@ def picture_job(plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime
     if spec is None:
         return {
             "task": "previz-image",
-            "layout": 3,  # the card renderer's layout version: a new layout makes new cards
+            "layout": 4,  # the card renderer's layout version: a new layout makes new cards
             "width": film["width"],
             "height": film["height"],
             "palette": style["palette"],

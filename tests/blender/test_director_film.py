@@ -7,13 +7,26 @@ import itertools
 import json
 
 import bpy
+import pytest
 
 from tests.blender.test_film import decode_audio, use_runtime
+from tests.tools.extension import ADDON_MODULE
 from tests.tools.frames import median_f0
 
 DIALOGUE = (
     "Two characters, Mara and Theo, argue about a broken robot in a workshop. 15 seconds. Mara speaks first."
 )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_preferences(storyloom):
+    """These tests point the preferences at the runtime and temp media; put them back after."""
+    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
+    saved = {name: getattr(preferences, name) for name in ("runtime_python", "media_folder")}
+    yield
+    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
+    for name, value in saved.items():
+        setattr(preferences, name, value)
 
 
 def build(tmp_path, brief: str, name: str) -> dict:
