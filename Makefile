@@ -88,7 +88,7 @@ bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready build
 
 test: lint unit runtime-tests blender-tests
 
-DEMO_BRIEF := Create a cinematic 30-sec brand film with dramatic lighting and voiceover.
+DEMO_BRIEF := Create a cinematic 30-sec brand film for Northwind bikes with dramatic lighting and voiceover.
 
 # Brief to film with nothing downloaded: out/demo.mp4, out/demo.wav, out/demo.report.json and
 # out/demo.blend (the edit, to open and refine in Blender).

@@ -185,7 +185,10 @@ class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
     """What the Sequencer panel's Build Film button uses (saved with the .blend)."""
 
     brief: StringProperty(
-        name="Brief", default="Create a cinematic 30-sec brand film with dramatic lighting and voiceover."
+        name="Brief",
+        default=(
+            "Create a cinematic 30-sec brand film for Northwind bikes with dramatic lighting and voiceover."
+        ),
     )
     preset: bpy.props.EnumProperty(name="Delivery", items=_preset_items)
     look: bpy.props.EnumProperty(

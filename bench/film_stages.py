@@ -25,8 +25,11 @@ BRIEF = "Create a cinematic 30-sec brand film with dramatic lighting and voiceov
 def film_stages(python: str, tmp: Path) -> dict:
     import bpy
 
+    from addon import props
     from addon.blender.film import FilmBuild, FilmRequest, run_to_end
     from addon.runtime.client import WorkerClient
+
+    props.register()  # the scene's plan and shot list live in Storyloom's properties
 
     client = WorkerClient(python, tmp / "worker.log", env={"HF_HUB_OFFLINE": "1"})
     client.start()
