@@ -36,6 +36,8 @@ bpy.app.handlers.render_write.append(written)
 with bpy.context.temp_override(scene=scene):
     bpy.ops.render.render(animation=True, scene=scene.name)
 print("STORYLOOM-RENDERED", flush=True)
+import os
+os._exit(0)  # the film is written and closed; bpy 4.5's module teardown can hang on exit
 """
 
 
@@ -88,9 +90,14 @@ def render_steps(scene: bpy.types.Scene, target: Path) -> Iterator[float]:
                 tail = [*tail[-20:], line]
                 if line.startswith("STORYLOOM-FRAME "):
                     done = (int(line.split()[1]) - first + 1) / max(1, last - first + 1)
+                ended = ended or line == "STORYLOOM-RENDERED"
             yield min(done, 1.0)
-        process.wait()
-        if process.returncode != 0 or "STORYLOOM-RENDERED" not in tail or not temp.is_file():
+        try:  # a child that rendered but does not exit is not waited for forever
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if "STORYLOOM-RENDERED" not in tail or not temp.is_file():
             detail = next((line for line in reversed(tail) if line.strip()), "no output")
             raise RuntimeError(f"render failed (exit code {process.returncode}): {detail}")
         os.replace(temp, target)

@@ -50,6 +50,17 @@ def storyloom(extension_zip):
     return importlib.import_module(ADDON_MODULE)
 
 
+@pytest.fixture(scope="module")
+def restore_preferences(storyloom):
+    """For modules whose tests point the preferences at the runtime and temp media: put them back."""
+    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
+    saved = {name: getattr(preferences, name) for name in ("runtime_python", "media_folder")}
+    yield
+    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
+    for name, value in saved.items():
+        setattr(preferences, name, value)
+
+
 @pytest.fixture
 def prefs(storyloom, tmp_path):
     """The add-on preferences, with the media folder in a temp dir; restored after the test."""

@@ -10,7 +10,6 @@ import bpy
 import pytest
 
 from tests.blender.test_film import decode_audio, use_runtime
-from tests.tools.extension import ADDON_MODULE
 from tests.tools.frames import median_f0
 
 DIALOGUE = (
@@ -18,15 +17,8 @@ DIALOGUE = (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def restore_preferences(storyloom):
-    """These tests point the preferences at the runtime and temp media; put them back after."""
-    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
-    saved = {name: getattr(preferences, name) for name in ("runtime_python", "media_folder")}
-    yield
-    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
-    for name, value in saved.items():
-        setattr(preferences, name, value)
+# Tests here point the preferences at the runtime and temp media: put back after the module.
+pytestmark = pytest.mark.usefixtures("restore_preferences")
 
 
 def build(tmp_path, brief: str, name: str) -> dict:

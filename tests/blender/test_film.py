@@ -21,16 +21,8 @@ from tests.tools.frames import assert_no_black_border
 BRIEF = "Create a cinematic 30-sec brand film with dramatic lighting and voiceover."
 SHORT = "Make a calm 5 second film. Slow light over the hills."
 
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_preferences(storyloom):
-    """Tests here point the preferences at the runtime and temp media; put them back after."""
-    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
-    saved = {name: getattr(preferences, name) for name in ("runtime_python", "media_folder")}
-    yield
-    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
-    for name, value in saved.items():
-        setattr(preferences, name, value)
+# Tests here point the preferences at the runtime and temp media: put back after the module.
+pytestmark = pytest.mark.usefixtures("restore_preferences")
 
 
 def use_runtime(runtime_python: str, media) -> None:

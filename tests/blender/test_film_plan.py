@@ -23,14 +23,8 @@ MARA_LINES = ("The robot will not start again today.", "Fine, but you hold the l
 THEO_LINE = "Then we open it up and look inside."
 
 
-@pytest.fixture(scope="module", autouse=True)
-def restore_preferences(storyloom):
-    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
-    saved = {name: getattr(preferences, name) for name in ("runtime_python", "media_folder")}
-    yield
-    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
-    for name, value in saved.items():
-        setattr(preferences, name, value)
+# Tests here point the preferences at the runtime and temp media: put back after the module.
+pytestmark = pytest.mark.usefixtures("restore_preferences")
 
 
 def dialogue_plan(storyloom) -> dict:
