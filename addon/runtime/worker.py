@@ -39,6 +39,7 @@ SIMPLE_TASKS = {
     "music": ("music_procedural", "music"),
     "loudness": ("loudness", "measure"),
     "master": ("loudness", "master"),
+    "sfx": ("sfx_procedural", "sfx"),
 }
 
 
