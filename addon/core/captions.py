@@ -1,0 +1,250 @@
+"""Captions from spoken word timings: cues, line breaks, sidecars (SRT, WebVTT), reading order.
+
+A cue is a run of words shown together; its start and end are the first word's start and the
+last word's end as spoken (the sidecars carry exactly these). Cues break at pauses, sentence
+ends and the preset's limits: characters per line, lines per cue, words per cue (short-video
+captions show a few words at a time) and reading speed. On screen, a cue too fast to read is
+held into the silence after it (never over the next cue); the sidecar keeps the spoken times.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+PAUSE_BREAK = 0.45  # seconds of silence that start a new cue
+SENTENCE_END = re.compile(r"[.!?。！？…؟]['\")\]»”]*$")  # noqa: RUF001 (full-width marks)
+
+
+@dataclass(frozen=True)
+class CaptionRules:
+    chars_per_line: int
+    max_lines: int
+    max_words: int  # per cue: word-by-word captions show a few words at a time
+    max_cps: float  # reading speed, characters per second
+    bottom: float  # the caption block's lowest edge, as a fraction of the frame height
+    size: float  # font size as a fraction of the frame's short side
+    burn_in: bool
+    max_seconds: float = 6.0
+
+
+# Per delivery preset. Vertical video keeps captions above the platform's own buttons and
+# description (the bottom fifth of a 9:16 frame), in short lines of a few words.
+CAPTION_RULES = {
+    "youtube": CaptionRules(
+        chars_per_line=42, max_lines=2, max_words=8, max_cps=17, bottom=0.07, size=0.045, burn_in=True
+    ),
+    "vertical": CaptionRules(
+        chars_per_line=22, max_lines=2, max_words=4, max_cps=15, bottom=0.22, size=0.06, burn_in=True
+    ),
+    "prores": CaptionRules(
+        chars_per_line=37, max_lines=2, max_words=12, max_cps=15, bottom=0.08, size=0.04, burn_in=False
+    ),
+}
+DEFAULT_RULES = CAPTION_RULES["youtube"]
+
+
+class CaptionError(ValueError):
+    """Timings that cannot become captions (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as written, with its punctuation
+    start: float  # seconds in the film
+    end: float
+
+
+@dataclass
+class Cue:
+    words: list[Word]
+    lines: list[str] = field(default_factory=list)
+    speaker: str = ""
+
+    @property
+    def start(self) -> float:
+        return self.words[0].start
+
+    @property
+    def end(self) -> float:
+        return self.words[-1].end
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def written_words(text: str, spoken: list[dict], offset: float = 0.0) -> list[Word]:
+    """The line's words as written (punctuation kept) with the voice's timings, shifted by
+    ``offset`` seconds. A voice's word is matched to the next written token that contains it."""
+    if not text.strip():
+        raise CaptionError("A caption needs words: the line is empty.")
+    tokens = text.split()
+    words, position = [], 0
+    for timed in spoken:
+        wanted = str(timed.get("text", "")).strip()
+        index = next((i for i in range(position, len(tokens)) if wanted and wanted in tokens[i]), None)
+        if index is None:
+            continue  # a word the voice expanded ("2" -> "two"): shown with its neighbour
+        shown = " ".join(tokens[position : index + 1])  # tokens the voice skipped ride along
+        words.append(Word(shown, offset + float(timed["start"]), offset + float(timed["end"])))
+        position = index + 1
+    if not words:
+        raise CaptionError(f"The voice's timings name none of the words of {text[:40]!r}.")
+    if position < len(tokens):  # trailing tokens the voice did not time (a lone dash, an emoji)
+        last = words[-1]
+        words[-1] = Word(" ".join([last.text, *tokens[position:]]), last.start, last.end)
+    return words
+
+
+def break_lines(words: list[str], chars_per_line: int) -> list[str]:
+    """Greedy lines of at most ``chars_per_line`` characters; an over-long word is split."""
+    lines: list[str] = []
+    for word in words:
+        while len(word) > chars_per_line:  # a word longer than a line: hard break
+            lines.append(word[:chars_per_line])
+            word = word[chars_per_line:]
+        if lines and len(lines[-1]) + 1 + len(word) <= chars_per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def _balanced(words: list[str], chars_per_line: int) -> list[str]:
+    """Two lines as even as possible (a short second line reads as an orphan)."""
+    greedy = break_lines(words, chars_per_line)
+    if len(greedy) != 2:
+        return greedy
+    best = greedy
+    for split in range(1, len(words)):
+        top, bottom = " ".join(words[:split]), " ".join(words[split:])
+        if max(len(top), len(bottom)) <= chars_per_line and abs(len(top) - len(bottom)) < abs(
+            len(best[0]) - len(best[1])
+        ):
+            best = [top, bottom]
+    return best
+
+
+def _fits(words: list[Word], rules: CaptionRules) -> bool:
+    lines = break_lines([w.text for w in words], rules.chars_per_line)
+    return (
+        len(lines) <= rules.max_lines
+        and len(words) <= rules.max_words
+        and words[-1].end - words[0].start <= rules.max_seconds
+    )
+
+
+def cues_for(words: list[Word], rules: CaptionRules, speaker: str = "") -> list[Cue]:
+    """Group a line's timed words into cues within the preset's limits."""
+    cues: list[Cue] = []
+    current: list[Word] = []
+    for word in words:
+        pause = bool(current) and word.start - current[-1].end >= PAUSE_BREAK
+        sentence = bool(current) and SENTENCE_END.search(current[-1].text) is not None
+        if current and (pause or sentence or not _fits([*current, word], rules)):
+            cues.append(Cue(current, speaker=speaker))
+            current = []
+        current.append(word)
+    if current:
+        cues.append(Cue(current, speaker=speaker))
+    for cue in cues:
+        cue.lines = _balanced([w.text for w in cue.words], rules.chars_per_line)
+    return cues
+
+
+def on_screen_end(cues: list[Cue], index: int, rules: CaptionRules) -> float:
+    """When cue ``index`` leaves the screen: its spoken end, held for reading speed up to the
+    next cue's start."""
+    cue = cues[index]
+    readable = cue.start + len(cue.text.replace("\n", " ")) / rules.max_cps
+    following = cues[index + 1].start if index + 1 < len(cues) else float("inf")
+    return max(cue.end, min(readable, following))
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
+
+
+def to_srt(cues: list[Cue]) -> str:
+    blocks = [
+        f"{number}\n{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}\n{cue.text}\n"
+        for number, cue in enumerate(cues, start=1)
+    ]
+    return "\n".join(blocks)
+
+
+def to_vtt(cues: list[Cue]) -> str:
+    blocks = ["WEBVTT\n"]
+    for cue in cues:
+        voice = f"<v {cue.speaker}>" if cue.speaker else ""
+        text = "\n".join(voice + line if index == 0 else line for index, line in enumerate(cue.lines))
+        blocks.append(f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}\n{text}\n")
+    return "\n".join(blocks)
+
+
+# -- right-to-left scripts on screen ------------------------------------------------------------
+# Players lay out sidecar text themselves; a burned-in caption goes through the Sequencer's text
+# strip, which draws characters left to right as stored. So burned-in RTL text is stored in
+# visual order, with Arabic letters in their joined (presentation) forms.
+
+
+def is_rtl(text: str) -> bool:
+    strong = [
+        unicodedata.bidirectional(ch) for ch in text if unicodedata.bidirectional(ch) in ("L", "R", "AL")
+    ]
+    return bool(strong) and sum(kind != "L" for kind in strong) * 2 >= len(strong)
+
+
+def _arabic_forms() -> dict[str, dict[str, str]]:
+    forms: dict[str, dict[str, str]] = {}
+    for code in (*range(0xFB50, 0xFDFF), *range(0xFE70, 0xFEFF)):
+        decomposition = unicodedata.decomposition(chr(code)).split()
+        if len(decomposition) == 2 and decomposition[0] in ("<isolated>", "<initial>", "<medial>", "<final>"):
+            base = chr(int(decomposition[1], 16))
+            forms.setdefault(base, {})[decomposition[0][1:-1]] = chr(code)
+    return forms
+
+
+_FORMS = _arabic_forms()
+
+
+def _joins_forward(ch: str) -> bool:
+    """The letter connects to the letter after it (it has an initial or medial form)."""
+    return "initial" in _FORMS.get(ch, {}) or "medial" in _FORMS.get(ch, {})
+
+
+def shape_arabic(text: str) -> str:
+    """Arabic letters in their contextual forms (what a shaping engine would draw)."""
+    out = []
+    for index, ch in enumerate(text):
+        forms = _FORMS.get(ch)
+        if not forms:
+            out.append(ch)
+            continue
+        before = text[index - 1] if index else ""
+        after = text[index + 1] if index + 1 < len(text) else ""
+        joins_before = _joins_forward(before)
+        joins_after = after in _FORMS and _joins_forward(ch)
+        wanted = {
+            (True, True): "medial",
+            (True, False): "final",
+            (False, True): "initial",
+            (False, False): "isolated",
+        }[(joins_before, joins_after)]
+        out.append(forms.get(wanted) or forms.get("isolated") or ch)
+    return "".join(out)
+
+
+def visual_order(line: str) -> str:
+    """One line of mostly right-to-left text in left-to-right drawing order: shaped, words and
+    letters reversed, runs of left-to-right text (numbers, Latin names) kept as written."""
+    if not is_rtl(line):
+        return line
+    shaped = shape_arabic(line)
+    runs = re.findall(r"[A-Za-z0-9][A-Za-z0-9.,:%'\-/]*|\s+|.", shaped)
+    return "".join(run if run[0].isascii() and run[0].isalnum() else run[::-1] for run in reversed(runs))
