@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_track_closes_lips_on_every_bilabial_slightly_early_and_rests_in_pauses(
         assert onset - visemes.BILABIAL_LEAD - 1e-9 <= closure <= onset
     # The 0.175 s pause after "Hello" is long enough to relax the mouth.
     assert Cue(0.464, REST) in cues
-    for first, second in zip(cues, cues[1:], strict=False):
+    for first, second in pairwise(cues):
         assert first.viseme != second.viseme and first.start < second.start
         if first.viseme not in ("A", REST):
             assert second.start - first.start >= visemes.MIN_HOLD - 1e-9
@@ -107,8 +108,8 @@ def test_rhubarb_bad_files_say_what_is_wrong(tmp_path):
     ("names", "preset", "closed"),
     [
         (["Basis", "A", "B", "C", "D", "E", "F", "G", "H", "X"], "rhubarb", "A"),
-        (["Basis", "mouth_MBP", "mouth_etc", "mouth_E", "mouth_AI", "mouth_O", "mouth_U", "mouth_FV"], "preston-blair", "mouth_MBP"),
-        (["Basis", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "eyeBlinkLeft"], "arkit", "mouthClose"),
+        ([f"mouth_{n}" for n in ("MBP", "etc", "E", "AI", "O", "U", "FV")], "preston-blair", "mouth_MBP"),
+        (["Basis", "jawOpen", "mouthClose", "mouthFunnel", "eyeBlinkLeft"], "arkit", "mouthClose"),
         (["Basis", "Fcl_MTH_A", "Fcl_MTH_I", "Fcl_MTH_U", "Fcl_MTH_E", "Fcl_MTH_O"], "vrm", None),
     ],
 )  # fmt: skip
