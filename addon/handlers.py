@@ -12,7 +12,19 @@ def forget_doctor_report(_scene, _depsgraph=None) -> None:
     bpy.context.window_manager.storyloom_doctor_report = ""
 
 
-_HANDLERS = ((bpy.app.handlers.load_post, forget_doctor_report),)
+@persistent
+def follow_lip_sync(scene, _depsgraph=None) -> None:
+    # Lip-sync keys sit on NLA strips bound to sound strips: moving a line moves its mouth.
+    if scene is not None and scene.get("storyloom_lips"):
+        from .blender.lip_sync import follow_sound_strips
+
+        follow_sound_strips(scene)
+
+
+_HANDLERS = (
+    (bpy.app.handlers.load_post, forget_doctor_report),
+    (bpy.app.handlers.depsgraph_update_post, follow_lip_sync),
+)
 
 
 def register() -> None:

@@ -204,7 +204,36 @@ class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
     )
 
 
-classes = (STORYLOOM_PG_image_settings, STORYLOOM_PG_film_settings, STORYLOOM_PG_voice, STORYLOOM_PG_shot)
+VISEME_ITEMS = tuple(
+    (name, f"{name} ({blair})", f"Rhubarb shape {name}, Preston Blair '{blair}'")
+    for name, blair in (
+        ("A", "MBP"),
+        ("B", "etc"),
+        ("C", "E"),
+        ("D", "AI"),
+        ("E", "O"),
+        ("F", "U"),
+        ("G", "FV"),
+        ("H", "L"),
+    )
+)
+
+
+class STORYLOOM_PG_viseme(bpy.types.PropertyGroup):
+    """One row of an object's viseme mapping: this mouth shape moves this shape key (or pose)."""
+
+    viseme: EnumProperty(name="Viseme", items=VISEME_ITEMS)
+    target: StringProperty(name="Target", description="Shape key (or, for an armature, pose action) name")
+    weight: FloatProperty(name="Weight", default=1.0, soft_min=0.0, soft_max=1.0)
+
+
+classes = (
+    STORYLOOM_PG_image_settings,
+    STORYLOOM_PG_film_settings,
+    STORYLOOM_PG_voice,
+    STORYLOOM_PG_shot,
+    STORYLOOM_PG_viseme,
+)
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)
 
 
@@ -216,6 +245,8 @@ def register() -> None:
     bpy.types.Scene.storyloom_voice_index = IntProperty(name="Active Voice", default=0)
     bpy.types.Scene.storyloom_shots = bpy.props.CollectionProperty(type=STORYLOOM_PG_shot)
     bpy.types.Scene.storyloom_shot_index = IntProperty(name="Active Shot", default=0)
+    bpy.types.Object.storyloom_visemes = bpy.props.CollectionProperty(type=STORYLOOM_PG_viseme)
+    bpy.types.Object.storyloom_viseme_index = IntProperty(name="Active Viseme", default=0)
     bpy.types.WindowManager.storyloom_doctor_report = StringProperty(
         name="Doctor Report",
         description="Output of the last Storyloom doctor run",
@@ -225,6 +256,8 @@ def register() -> None:
 
 def unregister() -> None:
     del bpy.types.WindowManager.storyloom_doctor_report
+    del bpy.types.Object.storyloom_viseme_index
+    del bpy.types.Object.storyloom_visemes
     del bpy.types.Scene.storyloom_shot_index
     del bpy.types.Scene.storyloom_shots
     del bpy.types.Scene.storyloom_voice_index

@@ -118,20 +118,24 @@ def resolve(mapping: Mapping, names: list[str], missing_ok: bool = False) -> Map
     return resolved
 
 
-def channel_keys(frames: list[tuple[int, str]], mapping: Mapping) -> dict[str, list[tuple[int, float]]]:
+def channel_keys(
+    frames: list[tuple[int, str]], mapping: Mapping, rest: dict[str, float] | None = None
+) -> dict[str, list[tuple[int, float]]]:
     """Keys per target: each shape reached on its cue's frame and held until the next one.
 
     ``frames`` are (frame, viseme) from the clip's first frame (:func:`visemes.to_frames`).
     Every target is keyed at every change, so linear interpolation blends over one frame and a
-    target never drifts between two shapes that both leave it at 0.
+    target never drifts between two shapes that both leave it alone. A target a shape does not
+    use sits at its ``rest`` value (0 for a shape key).
     """
+    rest = rest or {}
     targets = sorted({target for shapes in mapping.values() for target in shapes})
     keys: dict[str, list[tuple[int, float]]] = {target: [] for target in targets}
     for index, (frame, viseme) in enumerate(frames):
         values = {} if viseme == REST else mapping.get(viseme, mapping.get("B", {}))
         hold_to = frames[index + 1][0] - 1 if index + 1 < len(frames) else frame
         for target in targets:
-            value = values.get(target, 0.0)
+            value = values.get(target, rest.get(target, 0.0))
             keys[target].append((frame, value))
             if hold_to > frame:
                 keys[target].append((hold_to, value))

@@ -174,7 +174,7 @@ def coarticulate(raw: list[Cue], duration: float) -> list[Cue]:
         kept.append(Cue(duration, REST))
     # A closure is seen before it is heard: the lips start to close a little early.
     return [
-        Cue(max(kept[i - 1].start + MIN_HOLD / 2, cue.start - BILABIAL_LEAD), cue.viseme)
+        Cue(max(min(kept[i - 1].start + MIN_HOLD, cue.start), cue.start - BILABIAL_LEAD), cue.viseme)
         if cue.viseme == "A" and i > 0
         else cue
         for i, cue in enumerate(kept)

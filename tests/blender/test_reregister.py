@@ -76,6 +76,9 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "plan_film",
         "revise_plan",
         "undo_revision",
+        "lip_sync",
+        "detect_visemes",
+        "import_rhubarb",
     }
     assert {"SEQUENCER_PT_storyloom_film", "NODE_PT_storyloom_image"} <= enabled["classes"]
     assert enabled["properties"] == {
