@@ -15,6 +15,7 @@ from .brief import Brief, analyze, espeak_voice, read_seconds, strip_article
 from .plan import PLAN_VERSION, validate
 from .presets import get_preset
 from .scripts import NARRATOR, ScriptShot, speaking_seconds, templates, write_script
+from .sounds import resolve_sound
 from .validation import check_text
 from .voices import ESPEAK_STYLES
 
@@ -279,6 +280,41 @@ def _title(brief: Brief, title: str | None) -> str:
     return (topic[:1].upper() + topic[1:])[:60] if topic else "Storyloom Film"
 
 
+# mood -> how its shots meet (the first shot always fades in)
+MOOD_TRANSITIONS = {
+    "calm": "crossfade",
+    "dramatic": "dip-black",
+    "mysterious": "dip-black",
+    "upbeat": "whip-pan",
+}
+LINE_GAPS = {"fast": 0.2, "": 0.35, "slow": 0.6}  # seconds between turns, by the brief's pacing
+J_CUT = 0.3  # seconds a new speaker's line leads the cut to them
+
+
+def _sounds(analysis) -> list[str]:
+    """The sound words of the brief and an ambience for its setting, as library names."""
+    words = [*analysis.directions.sounds, analysis.setting]
+    return list(dict.fromkeys(name for name in map(resolve_sound, words) if name))
+
+
+def _editing(analysis, mood: str, script: list, index: int) -> dict:
+    """A shot's sound cues, transition, turn gap and J cut, from the brief's mood and pacing."""
+    sfx: list = list(_sounds(analysis))
+    last = index == len(script) - 1
+    if mood == "dramatic" and last and index > 0:  # the climax lands on a hit after a riser
+        sfx += [{"sound": "riser", "at": 0.0}, {"sound": "impact", "at": 0.0}]
+    editing = {
+        "mood": mood,
+        "sfx": sfx,
+        "transition": "fade" if index == 0 else MOOD_TRANSITIONS.get(mood, "cut"),
+        "line_gap": LINE_GAPS[analysis.directions.pacing],
+    }
+    lines, before = script[index].lines, script[index - 1].lines if index else []
+    if analysis.kind == "scene" and lines and before and lines[0][0] != before[-1][0]:
+        editing["j_cut"] = J_CUT  # we hear the next speaker before we see them
+    return editing
+
+
 def make_plan(brief: object, preset: str | None = None, title: str | None = None, seed: int = 0) -> dict:
     """Turn a brief into a validated plan. Raises BadInput for an empty or broken brief."""
     warnings: list[str] = []
@@ -309,9 +345,8 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
                 "duration_hint": hold,
                 "lines": [{"speaker": name, "text": line} for name, line in shot.lines],
                 "music_cue": "intro" if index == 0 else "outro" if index == len(script) - 1 else "build",
-                "sfx": list(analysis.directions.sounds),
-                "transition": "fade" if index == 0 else "cut",
                 "characters": in_shot,
+                **_editing(analysis, style["mood"], script, index),
             }
         )
     plan = {

@@ -13,11 +13,23 @@ from typing import Any
 
 from . import schema_check
 from .atomic import write_atomic
+from .sound_design import TRANSITIONS
 
 PLAN_VERSION = 1
 
 _COLOR = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
 _TEXT = {"type": "string", "maxLength": 5000}
+_SFX_CUE = {
+    "type": "object",
+    "required": ["sound"],
+    "additionalProperties": False,
+    "properties": {
+        "sound": {"type": "string", "minLength": 1},
+        "at": {"type": "number", "minimum": 0},
+        "length": {"type": "number", "minimum": 0.05, "maximum": 120},
+        "intensity": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+}
 
 PLAN_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -114,8 +126,17 @@ PLAN_SCHEMA: dict[str, Any] = {
                         },
                     },
                     "music_cue": {"type": "string"},
-                    "sfx": {"type": "array", "items": {"type": "string"}},
-                    "transition": {"type": "string", "enum": ["cut", "fade"]},
+                    # Sound names ("rain") or cues placed in the shot (seconds from its start).
+                    "sfx": {"type": "array", "items": {"anyOf": [{"type": "string"}, _SFX_CUE]}},
+                    "mood": {"type": "string"},
+                    # How this shot meets the one before it ("fade": the film's fade in).
+                    "transition": {"type": "string", "enum": list(TRANSITIONS)},
+                    "transition_seconds": {"type": "number", "minimum": 0, "maximum": 5},
+                    # Dialogue editing: this shot's first line starts before its picture (J cut);
+                    # its last line runs on over the next shot's picture (L cut); gap between turns.
+                    "j_cut": {"type": "number", "minimum": 0, "maximum": 3},
+                    "l_cut": {"type": "number", "minimum": 0, "maximum": 3},
+                    "line_gap": {"type": "number", "minimum": 0, "maximum": 3},
                     # Which generation path makes the shot, with which model, and why.
                     "path": {"type": "string", "enum": ["image", "video", "previz"]},
                     "model": {"type": "string"},

@@ -2,7 +2,7 @@
 
 Blender's Python has no ``jsonschema`` package, and the plan must be validated inside Blender.
 This covers: type, properties, required, additionalProperties (false), enum, minimum, maximum,
-minLength, maxLength, pattern, items, minItems, maxItems. The unit tests run the same schemas
+minLength, maxLength, pattern, items, minItems, maxItems, anyOf. The unit tests run the same schemas
 and documents through the real ``jsonschema`` to prove the two agree.
 """
 
@@ -32,6 +32,10 @@ def _type_ok(value: Any, expected: str) -> bool:
 def errors(value: Any, schema: dict, path: str = "$") -> list[str]:
     """Every violation of ``schema`` in ``value``, as 'path: message' lines."""
     found: list[str] = []
+    if "anyOf" in schema:
+        options = [errors(value, option, path) for option in schema["anyOf"]]
+        if all(options):  # no option fits: say what the closest one (fewest problems) wants
+            return min(options, key=len)
     expected = schema.get("type")
     if expected is not None:
         allowed = expected if isinstance(expected, list) else [expected]

@@ -151,6 +151,13 @@ def test_odd_briefs_give_a_sane_plan(brief):
     assert 5 <= plan["film"]["target_duration"] <= 600
 
 
+def editing_of(shot: dict) -> str:
+    """How a shot is cut and what it sounds like, in one reviewable line."""
+    sounds = [item if isinstance(item, str) else item["sound"] for item in shot["sfx"]]
+    j_cut = f" J {shot['j_cut']:g} s" if shot.get("j_cut") else ""
+    return f"{shot['transition']}{j_cut}, {shot['mood']}, sfx: {', '.join(sounds) or '-'}"
+
+
 def test_plans_match_the_snapshot(plans):
     current = {
         case.brief: {
@@ -159,6 +166,7 @@ def test_plans_match_the_snapshot(plans):
             "voices": {c["name"]: c["voice"] for c in plans[case.brief]["characters"]},
             "lines": [f"{speaker}: {text}" for speaker, text in lines_of(plans[case.brief])],
             "prompts": [shot["prompt"] for shot in plans[case.brief]["shots"]],
+            "editing": [editing_of(shot) for shot in plans[case.brief]["shots"]],
         }
         for case in CORPUS
     }

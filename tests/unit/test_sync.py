@@ -59,3 +59,19 @@ def test_ducking_dips_by_the_depth_around_each_line():
     assert gains[5.0] == pytest.approx(ducked) and gains[5.4] == 0.5
     assert gains[10.0] == pytest.approx(ducked) and gains[11.4] == 0.5
     assert [t for t, _ in keys] == sorted(t for t, _ in keys)
+
+
+def test_a_j_cut_starts_the_next_line_before_its_picture_and_never_over_the_last_line():
+    timings, _ = time_shots([2.0, 1.5], [3.0, 3.0], 24, j_cuts=[0.0, 0.5])
+    first, second = timings
+    cut = second.start_frame / 24
+    assert second.voice_start == pytest.approx(cut - 0.5)
+    assert second.voice_start - first.voice_end >= 0.35 - 1e-9  # a turn gap, no overlap
+
+
+def test_an_l_cut_runs_the_line_over_the_next_picture():
+    timings, _ = time_shots([2.0, 1.5], [3.0, 3.0], 24, l_cuts=[0.6, 0.0])
+    first, second = timings
+    cut = first.end_frame / 24
+    assert first.voice_end - cut == pytest.approx(0.6, abs=1 / 24)
+    assert second.voice_start >= first.voice_end + 0.35 - 1e-9
