@@ -17,7 +17,7 @@ RUNTIME_PACKAGES := torch torchaudio torchcodec diffusers transformers accelerat
 # The light zero-download runtime the demo uses (no torch): minutes, not a multi-GB download.
 PREVIZ_PY := $(VENVS)/previz/bin/python
 # What tests probe outputs with, from outside Blender's own code paths.
-PIN_PROBE := av==18.1.0 pyloudnorm==0.2.0
+PIN_PROBE := av==18.1.0 pyloudnorm==0.2.0 srt==3.5.3 webvtt-py==0.6.0
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
 ZIP := dist/storyloom-$(VERSION).zip
@@ -85,6 +85,7 @@ bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready build
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/runtime_overhead.py
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/film_stages.py
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/video_throughput.py
+	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/lip_sync.py
 
 test: lint unit runtime-tests blender-tests
 

@@ -100,6 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="make moving shots with this text-to-video model (e.g. ltx-video) when its weights are here",
     )
+    film.add_argument(
+        "--captions",
+        choices=["preset", "burn-in", "sidecar", "off"],
+        default="preset",
+        help="burned-in captions as the preset says (default), always, sidecars (.srt/.vtt) only, or none",
+    )
+    film.add_argument(
+        "--sfx-model",
+        metavar="ID",
+        default="",
+        help="make the sound cues with this text-to-audio model (e.g. stable-audio-open) when installed",
+    )
     install = commands.add_parser(
         "install-runtime",
         help="create the model runtime venv (what Preferences > Install Runtime does)",
@@ -197,6 +209,7 @@ def _run_film(args: argparse.Namespace) -> int:
         look=args.look,
         wav=not args.no_wav,
         png_sequence=Path(args.png_sequence).resolve() if args.png_sequence else None,
+        captions=args.captions,
     )
     planner = _planner_choice(args.planner)
     try:  # before anything is written (the .blend below included)
@@ -218,6 +231,7 @@ def _run_film(args: argparse.Namespace) -> int:
             image_model=args.image_model,
             video_model=args.video_model,
             planner=planner,
+            sfx_model=args.sfx_model,
         )
         report = film.run_to_end(build, lambda stage, f: print(f"[storyloom] {f:4.0%} {stage}", flush=True))
     except (*USER_ERRORS, RuntimeError) as error:

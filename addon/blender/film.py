@@ -25,16 +25,25 @@ from ..core.atomic import write_atomic
 from ..core.keys import slug
 from ..core.models import ModelSpec, load_registry, weights_present
 from ..core.paths import StoryloomPathError, contained_path
-from ..core.plan import shot_seed
 from ..core.presets import get_preset
 from ..core.runtime_probe import PREVIZ_MODULES, check_runtime_modules, modules_for
+from ..core.sound_design import check_transitions
 from ..core.sync import duck_keyframes, time_shots
 from ..core.validation import BadInput
 from ..runtime.tracker import JobTracker
-from . import background_render, delivery, film_jobs, look, planning, shot_list, timeline
-from .film_report import FilmReport
+from . import (
+    background_render,
+    delivery,
+    film_jobs,
+    film_sync,
+    look,
+    planning,
+    shot_list,
+    timeline,
+    transitions,
+)
+from .film_report import FilmReport, shot_records
 from .planning import PlannerChoice
-from .sound_io import wav_seconds
 
 
 @dataclass
@@ -71,6 +80,11 @@ class FilmRequest:
     # headless builds render in this process.
     render_in_background: bool = False
     fit: str = "FILL"  # how a model's picture meets the frame: FILL or FIT (timeline.FITS)
+    # Captions: the preset's choice, always burned in, sidecars only, or none (film_sync).
+    captions: str = "preset"
+    # A text-to-audio model for the sound cues when its weights are here (else procedural).
+    sfx_model: ModelSpec | None = None
+    lip_sync: bool = True  # key the characters' rigs when the scene has them
 
 
 def check_output(path: Path, extension: str) -> Path:
@@ -120,6 +134,12 @@ class FilmBuild:
                 f"Video model '{spec.id}' has no weights on this machine ({spec.source}): "
                 "the shots are previz stills with camera moves instead."
             )
+
+        self.sfx_model = None
+        sfx = request.sfx_model
+        if sfx is not None and weights_present(sfx, request.models_folder or Path()):
+            self.sfx_model = sfx
+        self.report.backends["sfx"] = f"{sfx.id} ({sfx.family})" if self.sfx_model else "procedural library"
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -224,6 +244,10 @@ class FilmBuild:
         if any(plan["film"][key] != value for key, value in frame.items()):
             plan["film"] |= {**frame, "aspect": self.preset.aspect}
         report.output = check_output(request.output, self.preset.extension)
+        check_transitions(plan["shots"])
+        self.caption_rules, self.burn_captions = film_sync.caption_rules(
+            plan["film"]["preset"], request.captions
+        )
         # Warnings found before the plan (media folder, missing video weights) are kept.
         report.plan, report.lufs_target = plan, self.preset.lufs
         report.warnings = [*report.warnings, *plan["warnings"]]
@@ -283,41 +307,63 @@ class FilmBuild:
         self._timed("grade", started)
 
     def _speech_and_music(self) -> Iterator[tuple[str, float]]:
-        """The lines' lengths time the shots; then the score is composed to the film's length."""
+        """The lines' lengths time the shots; then the score and the sound cues are made to it."""
         started = time.perf_counter()
         yield from self._wait(self.submitted["voice"], "speech", 0.4)
         if self.cancelled:
             return
         film, style, shots = self.plan["film"], self.plan["style"], self.plan["shots"]
-        self.lines = [
-            [timeline.LineMedia(path, job["speaker"], job["text"], wav_seconds(path)) for job, path in spoken]
-            for spoken in self.media.lines
+        self.lines = [film_sync.line_media(spoken) for spoken in self.media.lines]
+        speech = [
+            timeline.space_lines(shot_lines, shot.get("line_gap", timeline.LINE_GAP))
+            for shot, shot_lines in zip(shots, self.lines, strict=True)
         ]
-        speech = [timeline.space_lines(shot_lines) for shot_lines in self.lines]
-        self.timings, overruns = time_shots(speech, [shot["duration_hint"] for shot in shots], film["fps"])
+        self.timings, overruns = time_shots(
+            speech,
+            [shot["duration_hint"] for shot in shots],
+            film["fps"],
+            j_cuts=[shot.get("j_cut", 0.0) for shot in shots],
+            l_cuts=[shot.get("l_cut", 0.0) for shot in shots],
+        )
         for index in overruns:
             self.report.warnings.append(
                 f"Shot {shots[index]['id']}'s lines need {self.timings[index].frames / film['fps']:.2f} s, "
                 f"longer than its {shots[index]['duration_hint']:g} s: it runs long rather than cut a line."
             )
+        runtime = film_jobs.Runtime(
+            self.request.models_folder,
+            self.request.allow_online,
+            self.request.device,
+            self.request.memory_mode,
+        )
+        self.sound_jobs, notes = film_sync.sound_jobs(
+            self.plan, self.timings, self.folder, self.sfx_model, runtime
+        )
+        self.report.warnings.extend(notes)
+        waiting = [
+            self._submit({**job, "output": str(path)})
+            for _, job, path in self.sound_jobs
+            if not path.exists()
+        ]
         if not style.get("music", True):  # the brief said "no music"
             self.report.backends["music"] = "none (the brief asked for no music)"
-            self._timed("audio", started)
-            return
-        music = self._submit(
-            {
-                "task": "music",
-                "output": str(self.folder / "music.wav"),
-                "duration": self.timings[-1].end_frame / film["fps"],
-                "bpm": style["bpm"],
-                "key": style["key"],
-                "mode": style["mode"],
-                "energy": style["energy"],
-                "seed": self.plan["characters"][0]["seed"],
-            }
-        )
-        yield from self._wait([music], "music", 0.5)
+        else:
+            waiting.append(self._submit(self._music_job()))
+        yield from self._wait(waiting, "music and sound", 0.5)
         self._timed("audio", started)
+
+    def _music_job(self) -> dict:
+        film, style = self.plan["film"], self.plan["style"]
+        return {
+            "task": "music",
+            "output": str(self.folder / "music.wav"),
+            "duration": self.timings[-1].end_frame / film["fps"],
+            "bpm": style["bpm"],
+            "key": style["key"],
+            "mode": style["mode"],
+            "energy": style["energy"],
+            "seed": self.plan["characters"][0]["seed"],
+        }
 
     def _layout(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
@@ -335,17 +381,43 @@ class FilmBuild:
             timeline.ShotMedia(picture, shot_lines, " ".join(line["text"] for line in shot["lines"]))
             for shot, picture, shot_lines in zip(plan["shots"], self.graded, self.lines, strict=True)
         ]
-        clips = zip(shot_media, self.media.clips, self.media.clip_fps, timings, strict=True)
-        for item, clip, model_fps, timing in clips:
+        spans = transitions.picture_spans(plan["shots"], timings, fps)
+        clips = zip(shot_media, self.media.clips, self.media.clip_fps, spans, strict=True)
+        for item, clip, model_fps, span in clips:
             if clip is not None:
-                item.frames = film_jobs.clip_frames(clip, model_fps, fps, timing.frames)
+                item.frames = film_jobs.clip_frames(clip, model_fps, fps, span.frames)
         music = self.folder / "music.wav" if plan["style"].get("music", True) else None
-        summary = timeline.layout(self.scene, plan, timings, shot_media, music, keys, fit=request.fit)
+        extras = self._extras()
+        summary = timeline.layout(self.scene, plan, timings, shot_media, music, keys, request.fit, extras)
         delivery.configure(self.scene, self.preset)
         self.report.frames, self.report.duration = summary["frames"], summary["frames"] / fps
         self.report.shots = shot_records(plan, timings, shot_media, self.media.models)
+        self.report.sync["transitions"] = summary["transitions"]
+        self.report.sync["sounds"] = film_sync.sound_records(extras.sounds, fps)
         self._timed("layout", started)
+        if request.lip_sync:
+            started = time.perf_counter()
+            rigs, warnings = film_sync.lip_sync_rigs(self.scene, plan)
+            self.report.sync["lip_sync"] = rigs
+            self.report.warnings.extend(warnings)
+            self._timed("lip_sync", started)
         yield "layout", 0.6
+
+    def _extras(self) -> timeline.EditExtras:
+        """Captions and sound cues for the edit (captions timed in their own report stage)."""
+        started = time.perf_counter()
+        self.captions = film_sync.caption_cues(self.plan, self.timings, self.lines, self.caption_rules)
+        self.report.sync["captions"] = {
+            "cues": len(self.captions),
+            "burned_in": self.burn_captions and bool(self.captions),
+            "rules": self.plan["film"]["preset"],
+        }
+        self._timed("captions", started)
+        return timeline.EditExtras(
+            captions=self.captions,
+            caption_rules=self.caption_rules if self.burn_captions else None,
+            sounds=[(cue, path) for cue, _, path in self.sound_jobs],
+        )
 
     def _master(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
@@ -378,6 +450,8 @@ class FilmBuild:
     def _write_outputs(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
         request, report = self.request, self.report
+        if request.captions != "off" and self.captions:
+            report.files += [str(path) for path in film_sync.write_sidecars(self.captions, report.output)]
         if request.wav:
             wav = report.output.with_suffix(".wav")
             write_atomic(wav, lambda temp: shutil.copyfile(self.master_wav, temp))
@@ -389,38 +463,6 @@ class FilmBuild:
         report.files.append(str(report_path))
         self._timed("outputs", started)
         yield "done", 1.0
-
-
-def shot_records(plan: dict, timings: list, shot_media: list, models: list) -> list[dict]:
-    """The report's shots: where each sits, what it says (line by line) and what made it."""
-    fps = plan["film"]["fps"]
-    records = []
-    for index, (shot, timing, media) in enumerate(zip(plan["shots"], timings, shot_media, strict=True)):
-        records.append(
-            {
-                "id": shot["id"],
-                "start": timing.start_frame / fps,
-                "end": timing.end_frame / fps,
-                "voice_start": timing.voice_start,
-                "voice_end": timing.voice_end,
-                "camera": shot["camera"],
-                "line": media.subtitle,
-                "prompt": shot["prompt"],
-                "seed": shot_seed(plan, index),
-                "made_with": next((spec.id for spec in models[index] if spec is not None), "previz"),
-                "path": shot.get("path", "previz"),
-                "lines": [
-                    {
-                        "speaker": line.speaker,
-                        "text": line.text,
-                        "start": round(timing.voice_start + line.offset, 4),
-                        "end": round(timing.voice_start + line.offset + line.duration, 4),
-                    }
-                    for line in media.lines
-                ],
-            }
-        )
-    return records
 
 
 def run_to_end(build: FilmBuild, on_step=None) -> FilmReport:

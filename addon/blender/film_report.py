@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.plan import shot_seed
+
 BACKENDS = {
     "director": "rules (offline)",
     "images": "previz storyboard cards",
@@ -30,6 +32,8 @@ class FilmReport:
     frames: int = 0
     warnings: list[str] = field(default_factory=list)
     regenerated: list[str] = field(default_factory=list)  # shots whose media this build made
+    # What the sync layer placed: transitions, sound cues, captions, lip-synced rigs.
+    sync: dict = field(default_factory=dict)
 
     backends: dict[str, str] = field(default_factory=lambda: dict(BACKENDS))
 
@@ -53,6 +57,7 @@ class FilmReport:
             },
             "warnings": self.warnings,
             "regenerated": self.regenerated,
+            "sync": self.sync,
         }
 
     def text(self) -> str:
@@ -78,3 +83,35 @@ class FilmReport:
         lines += [f"  file: {f}" for f in self.files]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def shot_records(plan: dict, timings: list, shot_media: list, models: list) -> list[dict]:
+    """The report's shots: where each sits, what it says (line by line) and what made it."""
+    fps = plan["film"]["fps"]
+    records = []
+    for index, (shot, timing, media) in enumerate(zip(plan["shots"], timings, shot_media, strict=True)):
+        records.append(
+            {
+                "id": shot["id"],
+                "start": timing.start_frame / fps,
+                "end": timing.end_frame / fps,
+                "voice_start": timing.voice_start,
+                "voice_end": timing.voice_end,
+                "camera": shot["camera"],
+                "line": media.subtitle,
+                "prompt": shot["prompt"],
+                "seed": shot_seed(plan, index),
+                "made_with": next((spec.id for spec in models[index] if spec is not None), "previz"),
+                "path": shot.get("path", "previz"),
+                "lines": [
+                    {
+                        "speaker": line.speaker,
+                        "text": line.text,
+                        "start": round(timing.voice_start + line.offset, 4),
+                        "end": round(timing.voice_start + line.offset + line.duration, 4),
+                    }
+                    for line in media.lines
+                ],
+            }
+        )
+    return records

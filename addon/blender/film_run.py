@@ -8,7 +8,14 @@ import bpy
 
 from ..core import plan as plan_io
 from ..core.llm_server import check_endpoint
-from ..core.models import TASK_TEXT_TO_IMAGE, TASK_TEXT_TO_VIDEO, ModelError, get_spec, load_registry
+from ..core.models import (
+    TASK_AUDIO,
+    TASK_TEXT_TO_IMAGE,
+    TASK_TEXT_TO_VIDEO,
+    ModelError,
+    get_spec,
+    load_registry,
+)
 from ..core.runtime_probe import PREVIZ_MODULES, check_runtime_modules, check_runtime_python, modules_for
 from ..core.validation import BadInput
 from ..prefs import get_preferences
@@ -22,6 +29,7 @@ def start_build(
     image_model: str = "",
     video_model: str = "",
     planner: PlannerChoice | None = None,
+    sfx_model: str = "",
 ) -> film.FilmBuild:
     """Everything that can be refused early is refused here, before any work starts.
 
@@ -29,6 +37,8 @@ def start_build(
     storyboard cards (its weights must be present, or online access on).
     ``video_model``: a text-to-video model id for moving shots; used when its weights are on
     this machine, otherwise the build falls back to previz and says so in the report.
+    ``sfx_model``: a text-to-audio model id (Stable Audio) for the sound cues, used when its
+    weights are here; otherwise the procedural library makes them.
     """
     check_runtime(scene, request, image_model, video_model, planner)
     if planner is not None:
@@ -49,6 +59,10 @@ def start_build(
         request.image_model = get_spec(registry, image_model)
         if request.image_model.task != TASK_TEXT_TO_IMAGE:
             raise ModelError(f"Model '{image_model}' does not make images.", kind="bad_input")
+    if sfx_model:
+        request.sfx_model = get_spec(registry, sfx_model)
+        if request.sfx_model.task != TASK_AUDIO:
+            raise ModelError(f"Model '{sfx_model}' does not make sounds.", kind="bad_input")
     if video_model:
         request.video_model = get_spec(registry, video_model)
         if request.video_model.task != TASK_TEXT_TO_VIDEO:

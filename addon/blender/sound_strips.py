@@ -13,9 +13,8 @@ from . import compat
 from .timeline import CHANNEL_NAMES, CHANNELS
 from .video_strips import free_channel
 
-SFX_CHANNEL = 9
-LANES = {"dialogue": CHANNELS["dialogue"], "music": CHANNELS["music"], "sfx": SFX_CHANNEL}
-LANE_NAMES = {"dialogue": CHANNEL_NAMES["dialogue"], "music": CHANNEL_NAMES["music"], "sfx": "Storyloom SFX"}
+LANES = {lane: CHANNELS[lane] for lane in ("dialogue", "music", "sfx")}
+LANE_NAMES = {lane: CHANNEL_NAMES[lane] for lane in LANES}
 
 
 def land_sound(scene, wav: Path, lane: str, start: int, label: str, job: dict):

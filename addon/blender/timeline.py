@@ -1,4 +1,5 @@
-"""Lay a timed plan out on the Video Sequencer: picture, titles, subtitles, voice, music.
+"""Lay a timed plan out on the Video Sequencer: picture, transitions, titles, captions, voice,
+sound effects, ambience and music.
 
 Every strip Storyloom makes carries ``strip["storyloom"]``, so a rebuild removes exactly
 those and leaves the artist's own strips alone. Channels are named for what they hold.
@@ -8,31 +9,57 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
 
+from ..core.captions import CaptionRules, Cue, visual_order
+from ..core.sound_design import BED_LEVEL, SoundCue
 from ..core.sync import ShotTiming
 from ..core.voices import LINE_GAP
-from . import compat
+from . import compat, transitions
+from .caption_strips import lay_captions
 
 OWNER_KEY = "storyloom"
-CHANNELS = {"picture": 2, "titles": 4, "subtitles": 5, "dialogue": 7, "music": 8, "master": 10}
+# Pictures alternate between two channels (an A/B roll) so transitions can overlap them; text
+# sits above every picture and effect. Sound channels' order does not matter to the mix.
+CHANNELS = {
+    "dip": 1,
+    "picture": 2,
+    "picture_b": 3,
+    "transitions": 4,
+    "blur": 5,
+    "dialogue": 7,
+    "music": 8,
+    "sfx": 9,
+    "master": 10,
+    "ambience": 11,
+    "titles": 12,
+    "captions": 13,
+    "highlight": 14,
+}
 CHANNEL_NAMES = {
-    "picture": "Storyloom Picture",
-    "titles": "Storyloom Titles",
-    "subtitles": "Storyloom Subtitles",
+    "dip": "Storyloom Dips",
+    "picture": "Storyloom Picture A",
+    "picture_b": "Storyloom Picture B",
+    "transitions": "Storyloom Transitions",
+    "blur": "Storyloom Whip Blur",
     "dialogue": "Storyloom Dialogue",
     "music": "Storyloom Music",
+    "sfx": "Storyloom SFX",
     "master": "Storyloom Master (render only)",
+    "ambience": "Storyloom Ambience",
+    "titles": "Storyloom Titles",
+    "captions": "Storyloom Captions",
+    "highlight": "Storyloom Caption Highlight",
 }
 FIRST_FRAME = 1
 # A model paints at its own size (512-1024 px); the sequencer scales it to the frame with this
 # filter, the smoothest one Blender's strip transform has, until the post layer upscales.
 PICTURE_FILTER = "CUBIC_MITCHELL"
 FITS = ("FILL", "FIT")
-FADE_IN_FRAMES = 12
+TITLE_LOW, TITLE_HIGH = 0.23, 0.64  # where the title's baseline sits, as a fraction of the height
 
 # camera move -> (scale start, scale end, offset start, offset end) with offsets as a fraction
 # of the frame (x, y). Scales above 1 keep the frame filled while it moves.
@@ -56,6 +83,7 @@ class LineMedia:
     text: str
     duration: float
     offset: float = 0.0  # seconds after the shot's voice start
+    words: list[dict] = field(default_factory=list)  # the voice's word timings (sidecar)
 
 
 @dataclass
@@ -116,6 +144,15 @@ def _text(
     return strip
 
 
+@dataclass
+class EditExtras:
+    """The sync layer's additions to the edit: captions, sound effects and beds."""
+
+    captions: list[Cue] = field(default_factory=list)
+    caption_rules: CaptionRules | None = None  # None: no burned-in captions
+    sounds: list[tuple[SoundCue, Path]] = field(default_factory=list)
+
+
 def layout(
     scene: bpy.types.Scene,
     plan: dict,
@@ -124,12 +161,14 @@ def layout(
     music: Path | None,
     music_keys: list[tuple[float, float]],
     fit: str = "FILL",
+    extras: EditExtras | None = None,
 ) -> dict:
-    """Build the edit; returns a summary (strip counts and the film's frame range).
+    """Build the edit; returns a summary (strip counts, the film's frame range, transitions).
 
     ``fit``: how a picture of another size meets the frame: FILL (cover it, cropping the
     overflow) or FIT (all of the picture, bars where the aspect differs).
     """
+    extras = extras or EditExtras()
     film = plan["film"]
     fps, width, height = film["fps"], film["width"], film["height"]
     clear_owned(scene)
@@ -140,26 +179,12 @@ def layout(
     for key, channel in CHANNELS.items():
         editor.channels[channel].name = CHANNEL_NAMES[key]
     total = timings[-1].end_frame
+    spans = transitions.picture_spans(plan["shots"], timings, fps)
+    pictures = [
+        _picture(scene, shot, span, media, index, fit)
+        for index, (shot, span, media) in enumerate(zip(plan["shots"], spans, shots, strict=True))
+    ]
     for shot, timing, media in zip(plan["shots"], timings, shots, strict=True):
-        start = FIRST_FRAME + timing.start_frame
-        first = media.frames[0] if media.frames else media.picture
-        picture = _own(
-            compat.strips(scene).new_image(shot["id"], str(first), CHANNELS["picture"], start, fit_method=fit)
-        )
-        if abs(picture.transform.scale_x - 1.0) > 1e-3:  # a model's picture scaled up to the frame
-            picture.transform.filter = PICTURE_FILTER
-        if media.frames:
-            for frame in media.frames[1 : timing.frames]:
-                picture.elements.append(frame.name)
-        picture.frame_final_duration = timing.frames
-        if not media.frames:  # a generated clip moves by itself: no virtual camera move on it
-            _animate_camera(picture, shot["camera"], start, start + timing.frames - 1, width, height)
-        if shot["transition"] == "fade":
-            picture.blend_type = "ALPHA_OVER"
-            picture.blend_alpha = 0.0
-            picture.keyframe_insert("blend_alpha", frame=start)
-            picture.blend_alpha = 1.0
-            picture.keyframe_insert("blend_alpha", frame=start + min(FADE_IN_FRAMES, timing.frames - 1))
         for number, line in enumerate(media.lines, start=1):
             line_start = FIRST_FRAME + round((timing.voice_start + line.offset) * fps)
             sound = _own(
@@ -168,28 +193,14 @@ def layout(
                 )
             )
             sound["storyloom_speaker"] = line.speaker
-            _text(
-                scene,
-                f"{shot['id']}-subtitle{number}",
-                line.text,
-                CHANNELS["subtitles"],
-                line_start,
-                max(1, round(line.duration * fps)),
-                min(width, height) * 0.05,  # the short side: the same text size in 16:9 and 9:16
-                0.06,
-                "BOTTOM",
-            )
-    _text(
-        scene,
-        "title",
-        film["title"],
-        CHANNELS["titles"],
-        FIRST_FRAME,
-        min(total, round(2.5 * fps)),
-        min(width, height) * 0.08,
-        0.25,  # below the storyboard card's header and text band, above the subtitles
-        "CENTER",
-    )
+    placed = transitions.apply(scene, plan["shots"], timings, pictures, CHANNELS, FIRST_FRAME)
+    rules = extras.caption_rules
+    if rules is not None and extras.captions:
+        lay_captions(
+            scene, extras.captions, rules, FIRST_FRAME, (CHANNELS["captions"], CHANNELS["highlight"])
+        )
+    _title(scene, film["title"], min(total, round(2.5 * fps)), rules)
+    _sounds(scene, extras.sounds, fps)
     if music is not None:
         music_strip = _own(
             compat.strips(scene).new_sound("music", str(music), CHANNELS["music"], FIRST_FRAME)
@@ -200,7 +211,67 @@ def layout(
             music_strip.volume = gain
             music_strip.keyframe_insert("volume", frame=FIRST_FRAME + seconds * fps)
     scene.frame_start, scene.frame_end = FIRST_FRAME, FIRST_FRAME + total - 1
-    return {"frames": total, "strips": sum(1 for s in compat.all_strips(scene) if s.get(OWNER_KEY))}
+    return {
+        "frames": total,
+        "strips": sum(1 for s in compat.all_strips(scene) if s.get(OWNER_KEY)),
+        "transitions": placed,
+    }
+
+
+def _picture(scene, shot: dict, span, media: ShotMedia, index: int, fit: str):
+    """A shot's picture over its span (with transition overlaps), on the A or B channel."""
+    film_width, film_height = scene.render.resolution_x, scene.render.resolution_y
+    start = FIRST_FRAME + span.start
+    channel = transitions.channel_for(index, CHANNELS["picture"], CHANNELS["picture_b"])
+    first = media.frames[0] if media.frames else media.picture
+    picture = _own(compat.strips(scene).new_image(shot["id"], str(first), channel, start, fit_method=fit))
+    if abs(picture.transform.scale_x - 1.0) > 1e-3:  # a model's picture scaled up to the frame
+        picture.transform.filter = PICTURE_FILTER
+    if media.frames:
+        for frame in media.frames[1 : span.frames]:
+            picture.elements.append(frame.name)
+    picture.frame_final_duration = span.frames
+    if not media.frames:  # a generated clip moves by itself: no virtual camera move on it
+        _animate_camera(picture, shot["camera"], start, start + span.frames - 1, film_width, film_height)
+    return picture
+
+
+def _title(scene, title: str, length: int, rules: CaptionRules | None) -> None:
+    """The film's title: low in the frame, below the storyboard card's text band, unless the
+    captions take that place (9:16 keeps them high, above the platform's buttons); then above
+    the band. Never over another text."""
+    size = min(scene.render.resolution_x, scene.render.resolution_y)
+    captions_top = rules.bottom + 2.6 * rules.size * size / scene.render.resolution_y if rules else 0.0
+    height = TITLE_LOW if captions_top + 0.02 < TITLE_LOW else TITLE_HIGH
+    _text(
+        scene,
+        "title",
+        visual_order(title),
+        CHANNELS["titles"],
+        FIRST_FRAME,
+        length,
+        size * 0.08,
+        height,
+        "BOTTOM",
+    )
+
+
+def _sounds(scene, sounds: list[tuple[SoundCue, Path]], fps: int) -> None:
+    """Sound effects on their cues; ambience beds under their shots, faded in and out."""
+    for number, (cue, wav) in enumerate(sounds, start=1):
+        channel = CHANNELS["ambience"] if cue.bed else CHANNELS["sfx"]
+        start = FIRST_FRAME + round(cue.start * fps)
+        strip = _own(
+            compat.strips(scene).new_sound(f"{cue.shot}-{cue.sound}{number}", str(wav), channel, start)
+        )
+        strip["storyloom_sfx"] = cue.sound
+        if not cue.bed:
+            continue
+        length = strip.frame_final_duration
+        fade = max(2, min(round(0.5 * fps), length // 4))
+        for frame, gain in ((0, 0.0), (fade, BED_LEVEL), (length - fade, BED_LEVEL), (length, 0.0)):
+            strip.volume = gain
+            strip.keyframe_insert("volume", frame=start + frame)
 
 
 @contextmanager
