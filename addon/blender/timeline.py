@@ -105,11 +105,19 @@ def space_lines(lines: list[LineMedia], gap: float = LINE_GAP) -> float:
 
 
 def clear_owned(scene: bpy.types.Scene) -> int:
-    """Remove Storyloom's strips (and only those); returns how many."""
-    owned = [strip for strip in compat.all_strips(scene) if strip.get(OWNER_KEY)]
-    for strip in owned:
-        compat.strips(scene).remove(strip)
-    return len(owned)
+    """Remove Storyloom's strips (and only those); returns how many.
+
+    Removing a strip also removes the effects that use it (a crossfade goes with its shots), so
+    each strip is looked up again by name before it is removed.
+    """
+    names = [strip.name for strip in compat.all_strips(scene) if strip.get(OWNER_KEY)]
+    removed = 0
+    for name in names:
+        strip = compat.all_strips(scene).get(name)
+        if strip is not None:
+            compat.strips(scene).remove(strip)
+        removed += 1
+    return removed
 
 
 def _own(strip):

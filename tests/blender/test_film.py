@@ -131,8 +131,10 @@ def test_delivered_loudness_is_on_target(film_30s):
 def test_music_is_ducked_under_voice_by_the_depth(film_30s, tmp_path):
     _, report, scene = film_30s
     compat = importlib.import_module(ADDON_MODULE + ".addon.blender.compat")
-    voices = [s for s in compat.all_strips(scene) if s.get("storyloom_speaker")]
     music = next(s for s in compat.all_strips(scene) if s.name == "music")
+    # The music alone: voices, sound effects and beds muted.
+    voices = [s for s in compat.all_strips(scene) if s.type == "SOUND" and s != music]
+    assert any(s.get("storyloom_sfx") for s in voices)  # the dramatic brief's riser and impact
     for voice in voices:
         voice.mute = True
 
