@@ -10,6 +10,7 @@ from bpy.props import BoolProperty, EnumProperty, StringProperty
 from ..addon.blender import film, project, shot_list
 from ..addon.blender.errors import USER_ERRORS
 from ..addon.blender.film_run import save_plan_beside_blend, start_build
+from ..addon.blender.film_sync import CAPTION_ITEMS
 from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice
 from ..addon.core import plan as plan_io
 from ..addon.core.presets import PRESETS
@@ -55,6 +56,7 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
         name="Video Model",
         description="Moving shots from this text-to-video model when its weights are here (else previz)",
     )
+    captions: EnumProperty(name="Captions", items=CAPTION_ITEMS, default="preset")
 
     def _request(self) -> film.FilmRequest:
         preset = None if self.preset == "AUTO" else self.preset
@@ -80,6 +82,7 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
             preset=preset,
             look=None if self.look == "AUTO" else self.look,
             png_sequence=output.with_suffix("") / "frames" if self.png_sequence else None,
+            captions=self.captions,
         )
 
     def execute(self, context: bpy.types.Context) -> set[str]:

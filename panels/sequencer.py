@@ -26,7 +26,7 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
         scene = context.scene
         settings = scene.storyloom_film
         layout.prop(settings, "brief", text="")
-        for name in ("preset", "look", "output", "planner"):
+        for name in ("preset", "look", "captions", "output", "planner"):
             layout.prop(settings, name)
         if settings.planner != "rules":
             layout.prop(settings, "planner_model")
@@ -37,7 +37,16 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
         for name in ("brief", "planner", "planner_model", "planner_url"):
             setattr(planning, name, getattr(settings, name))
         operator = row.operator("storyloom.build_film", icon="SEQUENCE")
-        for name in ("brief", "preset", "look", "output", "planner", "planner_model", "planner_url"):
+        for name in (
+            "brief",
+            "preset",
+            "look",
+            "captions",
+            "output",
+            "planner",
+            "planner_model",
+            "planner_url",
+        ):
             setattr(operator, name, getattr(settings, name))
         plan_text = scene.get("storyloom_plan")
         if not plan_text:

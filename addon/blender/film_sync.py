@@ -27,6 +27,12 @@ from .sound_io import wav_seconds
 from .timeline import FIRST_FRAME, LineMedia
 
 CAPTION_MODES = ("preset", "burn-in", "sidecar", "off")
+CAPTION_ITEMS = (
+    ("preset", "As the Preset Says", "Burned in for social video, sidecar files for broadcast"),
+    ("burn-in", "Burned In", "Word-by-word captions in the picture, and .srt/.vtt beside the film"),
+    ("sidecar", "Sidecar Files", "Only .srt and .vtt beside the film"),
+    ("off", "None", "No captions"),
+)
 
 
 def line_media(spoken: list[tuple[dict, Path]]) -> list[LineMedia]:

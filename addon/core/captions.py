@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .validation import BadInput
+
 PAUSE_BREAK = 0.45  # seconds of silence that start a new cue
 SENTENCE_END = re.compile(r"[.!?。！？…؟]['\")\]»”]*$")  # noqa: RUF001 (full-width marks)
 
@@ -45,7 +47,7 @@ CAPTION_RULES = {
 DEFAULT_RULES = CAPTION_RULES["youtube"]
 
 
-class CaptionError(ValueError):
+class CaptionError(BadInput):
     """Timings that cannot become captions (the message says why)."""
 
 

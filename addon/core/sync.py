@@ -48,8 +48,8 @@ def _edges(index: int, spoken: float, hint: float, carried: float, j_cuts, l_cut
     lead = -j if j > 0 else max(settings.lead_in, carried + settings.turn_gap if carried > 0 else 0.0)
     if l_cut > 0 and j <= 0:  # the line ends l_cut after the cut however long the shot holds
         lead = max(lead, hint - spoken + l_cut)
-    if spoken <= 0:
-        return lead, j_next + settings.turn_gap + carried if j_next else 0.0
+    if spoken <= 0:  # a silent shot still holds a line running into it and the next one's J cut
+        return lead, carried + j_next + settings.turn_gap if carried or j_next else 0.0
     tail = -l_cut if l_cut > 0 else max(settings.lead_out, j_next + settings.turn_gap if j_next else 0.0)
     return lead, max(settings.min_shot, lead + spoken + tail)
 

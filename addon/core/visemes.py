@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
+from .validation import BadInput
+
 VISEMES = ("A", "B", "C", "D", "E", "F", "G", "H", "X")
 REST = "X"
 PRESTON_BLAIR = {
@@ -90,7 +92,7 @@ class Cue:
     viseme: str
 
 
-class VisemeError(ValueError):
+class VisemeError(BadInput):
     """Timings that cannot become a viseme track (the message says why)."""
 
 

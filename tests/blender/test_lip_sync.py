@@ -138,3 +138,30 @@ def test_a_table_naming_a_missing_key_is_refused(line):
     with pytest.raises(RuntimeError, match="'Lips_Closed', which this rig does not have"):
         bpy.ops.storyloom.lip_sync()
     assert len(bpy.data.actions) == 0
+
+
+def test_an_armatures_pose_actions_play_the_visemes(line):
+    _, strip, _ = line
+    armature = bpy.data.objects.new("Rig", bpy.data.armatures.new("Rig"))
+    bpy.context.scene.collection.objects.link(armature)
+    bpy.context.view_layer.objects.active = armature
+    bpy.ops.object.mode_set(mode="EDIT")
+    bone = armature.data.edit_bones.new("jaw")
+    bone.tail = (0, 0.2, 0)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    opening = {"MBP": 0.0, "etc": 0.1, "E": 0.25, "AI": 0.5, "O": 0.3, "U": 0.15, "FV": 0.05, "L": 0.2}
+    for name, angle in opening.items():  # a pose library: one single-frame action per mouth shape
+        pose = bpy.data.actions.new(name)
+        pose.use_fake_user = True
+        armature.animation_data_create().action = pose
+        curve = pose.fcurve_ensure_for_datablock(armature, 'pose.bones["jaw"].rotation_euler', index=0)
+        curve.keyframe_points.insert(0, angle)
+        armature.animation_data.action = None
+    assert bpy.ops.storyloom.lip_sync() == {"FINISHED"}
+    cues = json.loads(Path(bpy.path.abspath(strip.sound.filepath)).with_suffix(".json").read_text())
+    opened = [e for e in cues["phonemes"] if e["phoneme"].lstrip("'") == "aI"]  # "My", "pie": AI
+    frame = round(strip.frame_start + (opened[0]["start"] + 0.04) * FPS)
+    bpy.context.scene.frame_set(frame)
+    assert armature.pose.bones["jaw"].rotation_euler[0] == pytest.approx(0.5, abs=1e-4)
+    bpy.context.scene.frame_set(int(strip.frame_final_end) + 5)
+    assert armature.pose.bones["jaw"].rotation_euler[0] == pytest.approx(0.0, abs=1e-6)  # at rest

@@ -88,9 +88,12 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "Scene.storyloom_voices",
         "Scene.storyloom_voice_index",
         "Scene.storyloom_shots",
+        "Object.storyloom_visemes",
+        "Object.storyloom_viseme_index",
         "Scene.storyloom_shot_index",
     }
     assert ("load_post", "forget_doctor_report") in enabled["handlers"]
+    assert ("depsgraph_update_post", "follow_lip_sync") in enabled["handlers"]
     assert enabled["cli_command"] == {"storyloom"}
 
     addon_utils.disable(ADDON_MODULE, default_set=True)
