@@ -11,6 +11,8 @@ import sys
 
 import bpy
 
+from .core.captions import CAPTION_MODES
+
 PROG = "blender -c storyloom"
 CLI_COMMAND_ID = "storyloom"
 
@@ -102,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     film.add_argument(
         "--captions",
-        choices=["preset", "burn-in", "sidecar", "off"],
+        choices=CAPTION_MODES,
         default="preset",
         help="burned-in captions as the preset says (default), always, sidecars (.srt/.vtt) only, or none",
     )

@@ -15,7 +15,7 @@ def forget_doctor_report(_scene, _depsgraph=None) -> None:
 @persistent
 def follow_lip_sync(scene, _depsgraph=None) -> None:
     # Lip-sync keys sit on NLA strips bound to sound strips: moving a line moves its mouth.
-    if scene is not None and scene.get("storyloom_lips"):
+    if scene is not None and scene.get("storyloom_has_lips"):
         from .blender.lip_sync import follow_sound_strips
 
         follow_sound_strips(scene)

@@ -12,6 +12,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, Po
 from .blender.film_sync import CAPTION_ITEMS
 from .blender.planning import PLANNER_ITEMS
 from .core.models import IMAGE_TASKS, TASK_CONTROLNET, TASK_SPEECH, load_registry
+from .core.visemes import PRESTON_BLAIR, REST
 
 
 def _model_ids_for(tasks):
@@ -208,16 +209,8 @@ class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
 
 VISEME_ITEMS = tuple(
     (name, f"{name} ({blair})", f"Rhubarb shape {name}, Preston Blair '{blair}'")
-    for name, blair in (
-        ("A", "MBP"),
-        ("B", "etc"),
-        ("C", "E"),
-        ("D", "AI"),
-        ("E", "O"),
-        ("F", "U"),
-        ("G", "FV"),
-        ("H", "L"),
-    )
+    for name, blair in PRESTON_BLAIR.items()
+    if name != REST  # rest is every target at 0: nothing to map
 )
 
 

@@ -57,6 +57,10 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
         description="Moving shots from this text-to-video model when its weights are here (else previz)",
     )
     captions: EnumProperty(name="Captions", items=CAPTION_ITEMS, default="preset")
+    sfx_model: StringProperty(
+        name="Sound Model",
+        description="Sound cues from this text-to-audio model when its weights are here (else procedural)",
+    )
 
     def _request(self) -> film.FilmRequest:
         preset = None if self.preset == "AUTO" else self.preset
@@ -94,6 +98,7 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
                 image_model=self.image_model,
                 video_model=self.video_model,
                 planner=planner,
+                sfx_model=self.sfx_model,
             )
             self._steps = self._build.steps()
         except USER_ERRORS as error:

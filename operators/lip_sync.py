@@ -25,6 +25,24 @@ def _lines_for(context: bpy.types.Context, obj: bpy.types.Object) -> list:
     return [s for s in sounds if s.get("storyloom_speaker") == character]
 
 
+def run_lip_sync(operator: bpy.types.Operator, context: bpy.types.Context, cue_file: str) -> set[str]:
+    """The lip sync both operators run, reported on ``operator`` (one message, no traceback)."""
+    obj = context.active_object
+    strips = _lines_for(context, obj)
+    path = Path(bpy.path.abspath(cue_file)) if cue_file else None
+    try:
+        result = lip_sync.lip_sync(obj, strips, path)
+    except (VisemeError, OSError) as error:
+        operator.report({"ERROR"}, str(error))
+        return {"CANCELLED"}
+    operator.report(
+        {"INFO"},
+        f"Lip-synced {obj.name} ({result.preset}): {result.lines} line(s), {result.keys} keys "
+        f"in {result.seconds:.2f} s",
+    )
+    return {"FINISHED"}
+
+
 class STORYLOOM_OT_lip_sync(bpy.types.Operator):
     """Key the active object's mouth (shape keys or pose actions) to the selected spoken lines"""
 
@@ -46,21 +64,7 @@ class STORYLOOM_OT_lip_sync(bpy.types.Operator):
         return True
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        obj = context.active_object
-        strips = _lines_for(context, obj)
-        cue_file = Path(bpy.path.abspath(self.cue_file)) if self.cue_file else None
-        try:
-            result = lip_sync.lip_sync(obj, strips, cue_file)
-        except (VisemeError, OSError) as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
-        context.scene["storyloom_lips"] = 1
-        self.report(
-            {"INFO"},
-            f"Lip-synced {obj.name} ({result.preset}): {result.lines} line(s), {result.keys} keys "
-            f"in {result.seconds:.2f} s",
-        )
-        return {"FINISHED"}
+        return run_lip_sync(self, context, self.cue_file)
 
 
 class STORYLOOM_OT_detect_visemes(bpy.types.Operator):
@@ -109,9 +113,52 @@ class STORYLOOM_OT_import_rhubarb(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        return bpy.ops.storyloom.lip_sync(cue_file=self.filepath)
+        return run_lip_sync(self, context, self.filepath)
 
 
-classes = (STORYLOOM_OT_lip_sync, STORYLOOM_OT_detect_visemes, STORYLOOM_OT_import_rhubarb)
+class STORYLOOM_OT_viseme_add(bpy.types.Operator):
+    """Add a row to the active object's viseme table"""
+
+    bl_idname = "storyloom.viseme_add"
+    bl_label = "Add Viseme Row"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return context.active_object is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        obj = context.active_object
+        obj.storyloom_visemes.add()
+        obj.storyloom_viseme_index = len(obj.storyloom_visemes) - 1
+        return {"FINISHED"}
+
+
+class STORYLOOM_OT_viseme_remove(bpy.types.Operator):
+    """Remove the selected row of the active object's viseme table"""
+
+    bl_idname = "storyloom.viseme_remove"
+    bl_label = "Remove Viseme Row"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        obj = context.active_object
+        return obj is not None and len(obj.storyloom_visemes) > 0
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        obj = context.active_object
+        obj.storyloom_visemes.remove(min(obj.storyloom_viseme_index, len(obj.storyloom_visemes) - 1))
+        obj.storyloom_viseme_index = max(0, obj.storyloom_viseme_index - 1)
+        return {"FINISHED"}
+
+
+classes = (
+    STORYLOOM_OT_lip_sync,
+    STORYLOOM_OT_detect_visemes,
+    STORYLOOM_OT_import_rhubarb,
+    STORYLOOM_OT_viseme_add,
+    STORYLOOM_OT_viseme_remove,
+)
 
 register, unregister = bpy.utils.register_classes_factory(classes)

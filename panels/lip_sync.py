@@ -9,7 +9,11 @@ class STORYLOOM_UL_visemes(bpy.types.UIList):
     def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):
         row = layout.row(align=True)
         row.prop(item, "viseme", text="")
-        row.prop(item, "target", text="", icon="SHAPEKEY_DATA")
+        keys = getattr(getattr(data, "data", None), "shape_keys", None)
+        if keys is not None:  # pick from the rig's own shape keys
+            row.prop_search(item, "target", keys, "key_blocks", text="")
+        else:
+            row.prop(item, "target", text="", icon="SHAPEKEY_DATA")
         row.prop(item, "weight", text="")
 
 

@@ -244,7 +244,7 @@ class FilmBuild:
         if any(plan["film"][key] != value for key, value in frame.items()):
             plan["film"] |= {**frame, "aspect": self.preset.aspect}
         report.output = check_output(request.output, self.preset.extension)
-        check_transitions(plan["shots"])
+        plan["warnings"] = [*plan.get("warnings", []), *check_transitions(plan["shots"])]
         self.caption_rules, self.burn_captions = film_sync.caption_rules(
             plan["film"]["preset"], request.captions
         )
@@ -324,6 +324,7 @@ class FilmBuild:
             film["fps"],
             j_cuts=[shot.get("j_cut", 0.0) for shot in shots],
             l_cuts=[shot.get("l_cut", 0.0) for shot in shots],
+            gaps=[shot.get("line_gap", timeline.LINE_GAP) for shot in shots],
         )
         for index in overruns:
             self.report.warnings.append(
@@ -406,7 +407,12 @@ class FilmBuild:
     def _extras(self) -> timeline.EditExtras:
         """Captions and sound cues for the edit (captions timed in their own report stage)."""
         started = time.perf_counter()
-        self.captions = film_sync.caption_cues(self.plan, self.timings, self.lines, self.caption_rules)
+        self.captions = []
+        if self.request.captions != "off":
+            self.captions, warnings = film_sync.caption_cues(
+                self.plan, self.timings, self.lines, self.caption_rules
+            )
+            self.report.warnings.extend(warnings)
         self.report.sync["captions"] = {
             "cues": len(self.captions),
             "burned_in": self.burn_captions and bool(self.captions),

@@ -14,7 +14,7 @@ import bpy
 
 from ..core import captions as caption_core
 from ..core.atomic import write_atomic
-from ..core.captions import CAPTION_RULES, DEFAULT_RULES, CaptionError, CaptionRules, Cue
+from ..core.captions import CAPTION_MODES, CAPTION_RULES, DEFAULT_RULES, CaptionError, CaptionRules, Cue
 from ..core.models import ModelSpec
 from ..core.plan import shot_seed
 from ..core.sound_design import SoundCue, plan_cues
@@ -26,7 +26,6 @@ from .film_jobs import Runtime, keyed
 from .sound_io import wav_seconds
 from .timeline import FIRST_FRAME, LineMedia
 
-CAPTION_MODES = ("preset", "burn-in", "sidecar", "off")
 CAPTION_ITEMS = (
     ("preset", "As the Preset Says", "Burned in for social video, sidecar files for broadcast"),
     ("burn-in", "Burned In", "Word-by-word captions in the picture, and .srt/.vtt beside the film"),
@@ -68,6 +67,7 @@ def sound_jobs(
                 "prompt": prompt_for(cue.sound),
                 "duration": round(cue.length, 3),
                 "seed": seed,
+                "fit_window": True,  # a bed longer than the model's window plays that long
                 **runtime.fields(),
             }
         else:
@@ -93,16 +93,22 @@ def caption_rules(preset: str, mode: str) -> tuple[CaptionRules, bool]:
 
 def caption_cues(
     plan: dict, timings: list[ShotTiming], lines: list[list[LineMedia]], rules: CaptionRules
-) -> list[Cue]:
-    """Every spoken word as it lands in the film (frame-exact line starts), grouped into cues."""
+) -> tuple[list[Cue], list[str]]:
+    """Every spoken word as it lands in the film (frame-exact line starts), grouped into cues;
+    a line whose timings do not match its text is left uncaptioned, with a warning."""
     fps = plan["film"]["fps"]
     cues: list[Cue] = []
+    warnings: list[str] = []
     for timing, shot_lines in zip(timings, lines, strict=True):
         for line in shot_lines:
             start_frame = round((timing.voice_start + line.offset) * fps)
-            words = caption_core.written_words(line.text, line.words, offset=start_frame / fps)
+            try:
+                words = caption_core.written_words(line.text, line.words, offset=start_frame / fps)
+            except CaptionError as error:
+                warnings.append(f"No captions for {line.speaker}'s line {line.text[:40]!r}: {error}")
+                continue
             cues += caption_core.cues_for(words, rules, speaker=line.speaker)
-    return cues
+    return cues, warnings
 
 
 def write_sidecars(cues: list[Cue], output: Path) -> list[Path]:
@@ -129,15 +135,17 @@ def lip_sync_rigs(scene: bpy.types.Scene, plan: dict) -> tuple[list[dict], list[
     lines = [s for s in compat.all_strips(scene) if s.type == "SOUND" and s.get("storyloom_speaker")]
     for character in plan["characters"]:
         spoken = [s for s in lines if s["storyloom_speaker"] == character["name"]]
-        rig = find_rig(scene, character["name"]) if spoken else None
+        rig = find_rig(scene, character["name"])
         if rig is None:
+            continue
+        lip_sync.prune(rig, scene)  # lines an earlier build made and this one did not
+        if not spoken:
             continue
         try:
             result = lip_sync.lip_sync(rig, spoken)
         except VisemeError as error:
             warnings.append(f"{character['name']}'s rig '{rig.name}' was not lip-synced: {error}")
             continue
-        scene["storyloom_lips"] = 1
         records.append(
             {
                 "character": character["name"],

@@ -20,7 +20,11 @@ from ..core.visemes import VisemeError
 from . import compat
 
 TRACK_NAME = "Storyloom lips"
-LINK_KEY = "storyloom_lips"  # on a sound strip: the objects whose mouths follow it (JSON list)
+# On a sound strip: the objects whose mouths follow it (JSON list), and the id that names its
+# NLA track on each of them (a strip's name can change, and is too long for a track name).
+LINK_KEY = "storyloom_lips"
+LINK_ID = "storyloom_lips_id"
+SCENE_FLAG = "storyloom_has_lips"  # the scene has lip-synced lines: the handler looks
 
 
 @dataclass
@@ -75,7 +79,14 @@ def sidecar_cues(strip) -> list[visemes.Cue]:
             f"Sound strip '{strip.name}' has no timings beside it ({sidecar.name}): lip-sync a line "
             "Storyloom spoke, or import a Rhubarb cue file for it."
         )
-    timings = json.loads(sidecar.read_text(encoding="utf-8"))
+    try:
+        timings = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise VisemeError(
+            f"The timings beside '{strip.name}' ({sidecar.name}) cannot be read: {error}"
+        ) from None
+    if not isinstance(timings, dict):
+        raise VisemeError(f"The timings beside '{strip.name}' ({sidecar.name}) are not a timings file.")
     return visemes.track(timings)
 
 
@@ -125,7 +136,12 @@ def channel_curves(obj, mapping: lipsync.Mapping, frames: list[tuple[int, str]])
         }
         for viseme, shapes in mapping.items()
     }
-    return lipsync.channel_keys(frames, per_viseme, rest)
+    keys = lipsync.channel_keys(frames, per_viseme, rest)
+    # Lines are added on top of the rig's rest pose (see _place): key each channel's change.
+    return {
+        channel: [(frame, value - rest[channel]) for frame, value in points]
+        for channel, points in keys.items()
+    }
 
 
 def _line_action(name: str, id_type: str, curves: dict) -> bpy.types.Action:
@@ -145,12 +161,7 @@ def _line_action(name: str, id_type: str, curves: dict) -> bpy.types.Action:
 _LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
 
 
-def _remove_line(owner, strip_name: str) -> None:
-    """Drop an earlier lip sync of this sound strip (re-running replaces it)."""
-    data = owner.animation_data
-    track = data.nla_tracks.get(_track_name(strip_name)) if data else None
-    if track is None:
-        return
+def _remove_track(data, track) -> None:
     actions = [nla.action for nla in track.strips if nla.action is not None]
     data.nla_tracks.remove(track)
     for action in actions:
@@ -158,25 +169,76 @@ def _remove_line(owner, strip_name: str) -> None:
             bpy.data.actions.remove(action)
 
 
-def _track_name(strip_name: str) -> str:
-    return f"{TRACK_NAME}: {strip_name}"
+def _remove_line(owner, link_id: str) -> None:
+    """Drop an earlier lip sync of this sound strip (re-running replaces it)."""
+    data = owner.animation_data
+    track = data.nla_tracks.get(_track_name(link_id)) if data else None
+    if track is not None:
+        _remove_track(data, track)
 
 
-def _place(owner, name: str, start: float, action) -> bpy.types.NlaStrip:
-    """One track per line, so lines never collide however the sound strips are moved.
+def _track_name(link_id: str) -> str:
+    return f"{TRACK_NAME} {link_id}"
 
-    Each line's action begins and ends at rest and holds it outside its strip; combined with the
-    other lines (COMBINE adds shape keys and locations, multiplies scales), a line adds nothing
-    outside its own time.
-    """
+
+def _link_id(strip) -> str:
+    if not strip.get(LINK_ID):
+        strip[LINK_ID] = f"{time.time_ns() & 0xFFFFFFFFFF:010x}{len(strip.name):02x}"
+    return strip[LINK_ID]
+
+
+def prune(obj: bpy.types.Object, scene: bpy.types.Scene) -> int:
+    """Remove the object's lip-sync tracks whose sound strip is gone (a rebuild with fewer
+    lines must not leave a mouth moving over silence); returns how many."""
+    owner = anim_owner(obj)
+    data = owner.animation_data if owner is not None else None
+    if data is None:
+        return 0
+    alive = {_track_name(s[LINK_ID]) for s in compat.all_strips(scene) if s.get(LINK_ID)}
+    stale = [t for t in data.nla_tracks if t.name.startswith(TRACK_NAME) and t.name not in alive]
+    for track in stale:
+        _remove_track(data, track)
+    _restack(owner)
+    return len(stale)
+
+
+def _place(owner, name: str, link_id: str, start: float, action) -> bpy.types.NlaStrip:
+    """One track per line, so lines never collide however the sound strips are moved."""
     data = owner.animation_data_create()
     track = data.nla_tracks.new()
-    track.name = _track_name(name)
+    track.name = _track_name(link_id)
     nla = track.strips.new(name, round(start), action)
-    nla.blend_type = "COMBINE"
-    nla.extrapolation = "HOLD"
+    nla.name = name  # Blender 4.5 names a new strip after its action
     _align(nla, start)
     return nla
+
+
+def _restack(owner) -> None:
+    """Stack the line tracks in time order, the earliest lowest, so each line shows in its own
+    time and the rig rests between lines.
+
+    Every line begins and ends at rest. The lowest holds its rest before and after itself; each
+    later one holds its last (rest) frame forward only, so a line is never covered by the
+    lines after it (they have not begun) and covers the ones before it (they have ended).
+    Tracks cannot be moved in Blender's API: out of order, they are made again in order.
+    """
+    data = owner.animation_data
+    ours = [t for t in data.nla_tracks if t.name.startswith(TRACK_NAME) and len(t.strips)] if data else []
+    ordered = sorted(ours, key=lambda track: track.strips[0].frame_start)
+    if [t.name for t in ordered] != [t.name for t in ours]:
+        saved = [(t.name, t.strips[0].name, t.strips[0].action, t.strips[0].frame_start) for t in ordered]
+        for track in ours:
+            data.nla_tracks.remove(track)
+        for track_name, strip_name, action, start in saved:
+            track = data.nla_tracks.new()
+            track.name = track_name
+            nla = track.strips.new(strip_name, round(start), action)
+            nla.name = strip_name
+            nla.frame_start_ui = start
+        ordered = [t for t in data.nla_tracks if t.name.startswith(TRACK_NAME) and len(t.strips)]
+    for index, track in enumerate(ordered):
+        track.strips[0].blend_type = "REPLACE"
+        track.strips[0].extrapolation = "HOLD" if index == 0 else "HOLD_FORWARD"
 
 
 def _align(nla, sound_start: float) -> None:
@@ -217,13 +279,16 @@ def lip_sync(obj: bpy.types.Object, strips: list, cue_file: Path | None = None) 
     result = LipSyncResult(preset)
     id_type = "OBJECT" if obj.type == "ARMATURE" else "KEY"
     for strip, curves in planned:  # nothing below refuses: every line lands
-        _remove_line(owner, strip.name)
+        link_id = _link_id(strip)
+        _remove_line(owner, link_id)
         action = _line_action(f"SL lips {obj.name} {strip.name}", id_type, curves)
-        _place(owner, strip.name, strip.frame_start, action)
+        _place(owner, strip.name, link_id, strip.frame_start, action)
         _link(strip, obj)
         result.lines += 1
         result.keys += sum(len(keys) for keys in curves.values())
         result.strips.append(strip.name)
+    _restack(owner)
+    scene[SCENE_FLAG] = 1
     result.seconds = time.perf_counter() - started
     return result
 
@@ -231,17 +296,24 @@ def lip_sync(obj: bpy.types.Object, strips: list, cue_file: Path | None = None) 
 def follow_sound_strips(scene: bpy.types.Scene) -> int:
     """Move each lip-sync NLA strip to its sound strip's start; returns how many moved."""
     moved = 0
+    restack = set()
     for strip in compat.all_strips(scene):
-        names = strip.get(LINK_KEY)
-        if not names or strip.type != "SOUND":
+        if strip.type != "SOUND" or not strip.get(LINK_ID):
             continue
-        for name in json.loads(names):
-            obj = bpy.data.objects.get(name)
+        try:
+            names = json.loads(strip.get(LINK_KEY, "[]"))
+        except (TypeError, ValueError):
+            continue  # an edited property: this strip's mouths no longer follow it
+        for name in names if isinstance(names, list) else []:
+            obj = bpy.data.objects.get(str(name))
             owner = anim_owner(obj) if obj is not None else None
             data = owner.animation_data if owner is not None else None
-            track = data.nla_tracks.get(_track_name(strip.name)) if data else None
+            track = data.nla_tracks.get(_track_name(strip[LINK_ID])) if data else None
             for nla in track.strips if track else []:
                 if abs(nla.frame_start - nla.action_frame_start - strip.frame_start) > 1e-4:
                     _align(nla, strip.frame_start)
+                    restack.add(owner)
                     moved += 1
+    for owner in restack:  # a line moved past another: the stack follows the new order
+        _restack(owner)
     return moved

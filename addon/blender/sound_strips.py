@@ -10,8 +10,7 @@ from pathlib import Path
 import bpy
 
 from . import compat
-from .timeline import CHANNEL_NAMES, CHANNELS
-from .video_strips import free_channel
+from .timeline import CHANNEL_NAMES, CHANNELS, free_channel
 
 LANES = {lane: CHANNELS[lane] for lane in ("dialogue", "music", "sfx")}
 LANE_NAMES = {lane: CHANNEL_NAMES[lane] for lane in LANES}

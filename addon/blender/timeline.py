@@ -39,6 +39,7 @@ CHANNELS = {
     "captions": 13,
     "highlight": 14,
 }
+OVERFLOW_CHANNEL = 20  # sound cues that overlap on their own channel go from here up
 CHANNEL_NAMES = {
     "dip": "Storyloom Dips",
     "picture": "Storyloom Picture A",
@@ -104,6 +105,16 @@ def space_lines(lines: list[LineMedia], gap: float = LINE_GAP) -> float:
     return cursor
 
 
+def free_channel(scene: bpy.types.Scene, start: int, end: int, lowest: int = 1) -> int:
+    """The lowest channel from ``lowest`` up with nothing between ``start`` and ``end``."""
+    taken = {
+        strip.channel
+        for strip in compat.all_strips(scene)
+        if strip.frame_final_start < end and strip.frame_final_end > start
+    }
+    return next(channel for channel in range(lowest, 129) if channel not in taken)
+
+
 def clear_owned(scene: bpy.types.Scene) -> int:
     """Remove Storyloom's strips (and only those); returns how many.
 
@@ -127,6 +138,8 @@ def _own(strip):
 
 def _animate_camera(strip, move: str, first: int, last: int, width: int, height: int) -> None:
     scale_a, scale_b, offset_a, offset_b = CAMERA_MOVES[move]
+    # Where the move starts and ends across (a whip-pan adds its own motion on top of it).
+    strip["storyloom_camera_x"] = [offset_a[0] * width, offset_b[0] * width]
     # The strip's fit (FILL/FIT) is its starting scale: the move scales on top of it.
     base_x, base_y = strip.transform.scale_x, strip.transform.scale_y
     for frame, scale, (dx, dy) in ((first, scale_a, offset_a), (last, scale_b, offset_b)):

@@ -58,6 +58,8 @@ def apply(
     records = []
     for index, shot in enumerate(shots):
         kind = shot.get("transition", "cut")
+        if kind == "fade" and index > 0:
+            kind = "dip-black"  # a fade between two shots is a fade out and in, through black
         cut = first + timings[index].start_frame
         if kind == "fade" and index == 0:
             frames = max(1, min(round(FADE_IN_SECONDS * fps), timings[0].frames - 1))
@@ -107,17 +109,26 @@ def _dip(scene, name: str, rgb, start: int, frames: int, before, after, channel:
     _fade(after, middle, start + frames, 0.0, 1.0)
 
 
+def _camera_x(strip, frame: int) -> float:
+    """The strip's camera-move offset at ``frame`` (linear between its first and last frames)."""
+    first_x, last_x = strip.get("storyloom_camera_x", (0.0, 0.0))
+    first, last = strip.frame_final_start, strip.frame_final_end - 1
+    share = 0.0 if last <= first else min(1.0, max(0.0, (frame - first) / (last - first)))
+    return first_x + (last_x - first_x) * share
+
+
 def _whip(scene, name: str, mix, before, after, start: int, frames: int, width: int, channel: int) -> None:
-    """A fast pan: the outgoing picture flies out left, the incoming one in from the right,
-    blurred most at the cut (a whoosh lands there: sound_design)."""
+    """A fast pan: the outgoing picture flies out left, the incoming one in from the right (on
+    top of their own camera moves), blurred most at the cut (a whoosh lands there: sound_design)."""
     end = start + frames
-    for strip, frame_from, frame_to, offset_from, offset_to in (
-        (before, start, end, 0.0, -width),
-        (after, start, end, width, 0.0),
+    outgoing_last, incoming_first = before.frame_final_end - 1, after.frame_final_start
+    for strip, frame_from, frame_to, push_from, push_to in (
+        (before, start, outgoing_last, 0.0, -width),
+        (after, incoming_first, end, width, 0.0),
     ):
         transform = strip.transform
-        for frame, offset in ((frame_from, offset_from), (frame_to, offset_to)):
-            transform.offset_x = offset
+        for frame, push in ((frame_from, push_from), (frame_to, push_to)):
+            transform.offset_x = _camera_x(strip, frame) + push
             transform.keyframe_insert("offset_x", frame=frame)
     blur = compat.new_effect_strip(
         scene, f"{name}-whip-blur", "GAUSSIAN_BLUR", channel, start, frames, input1=mix

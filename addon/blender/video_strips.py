@@ -17,19 +17,9 @@ import bpy
 from ..core.validation import BadInput
 from ..core.video import retime, scene_fps
 from . import compat
-from .timeline import PICTURE_FILTER
+from .timeline import PICTURE_FILTER, free_channel
 
 STRIP_TAG = "storyloom"
-
-
-def free_channel(scene: bpy.types.Scene, start: int, end: int, lowest: int = 1) -> int:
-    """The lowest channel from ``lowest`` up with nothing between ``start`` and ``end``."""
-    taken = {
-        strip.channel
-        for strip in compat.all_strips(scene)
-        if strip.frame_final_start < end and strip.frame_final_end > start
-    }
-    return next(channel for channel in range(lowest, 129) if channel not in taken)
 
 
 def sequence_strip(scene, folder: Path, files: list[str], start: int, label: str, lowest_channel: int = 1):

@@ -45,6 +45,8 @@ CAPTION_RULES = {
     ),
 }
 DEFAULT_RULES = CAPTION_RULES["youtube"]
+# How a film carries captions: as its preset says, burned in (and sidecars), sidecars only, none.
+CAPTION_MODES = ("preset", "burn-in", "sidecar", "off")
 
 
 class CaptionError(BadInput):
@@ -77,24 +79,45 @@ class Cue:
         return "\n".join(self.lines)
 
 
+def _bare(token: str) -> str:
+    return "".join(ch for ch in token.casefold() if ch.isalnum())
+
+
+def _match(wanted: str, tokens: list[str], position: int) -> int | None:
+    """The written token the voice's word is: equal once case and punctuation are set aside,
+    else (a voice that splits "it's" or joins words) the first token that contains it."""
+    bare = _bare(wanted)
+    if not bare:
+        return None
+    ahead = range(position, min(len(tokens), position + 4))  # a voice skips a token or two, not more
+    exact = next((i for i in ahead if _bare(tokens[i]) == bare), None)
+    return exact if exact is not None else next((i for i in ahead if bare in _bare(tokens[i])), None)
+
+
 def written_words(text: str, spoken: list[dict], offset: float = 0.0) -> list[Word]:
     """The line's words as written (punctuation kept) with the voice's timings, shifted by
-    ``offset`` seconds. A voice's word is matched to the next written token that contains it."""
+    ``offset`` seconds. Written tokens the voice did not time (a dash, a number it read as
+    words) ride with the word before them."""
     if not text.strip():
         raise CaptionError("A caption needs words: the line is empty.")
     tokens = text.split()
-    words, position = [], 0
+    words: list[Word] = []
+    position = 0
     for timed in spoken:
-        wanted = str(timed.get("text", "")).strip()
-        index = next((i for i in range(position, len(tokens)) if wanted and wanted in tokens[i]), None)
+        index = _match(str(timed.get("text", "")), tokens, position)
         if index is None:
-            continue  # a word the voice expanded ("2" -> "two"): shown with its neighbour
-        shown = " ".join(tokens[position : index + 1])  # tokens the voice skipped ride along
+            continue
+        skipped = tokens[position:index]
+        if skipped and words:
+            last = words[-1]
+            words[-1] = Word(" ".join([last.text, *skipped]), last.start, last.end)
+            skipped = []
+        shown = " ".join([*skipped, tokens[index]])
         words.append(Word(shown, offset + float(timed["start"]), offset + float(timed["end"])))
         position = index + 1
     if not words:
         raise CaptionError(f"The voice's timings name none of the words of {text[:40]!r}.")
-    if position < len(tokens):  # trailing tokens the voice did not time (a lone dash, an emoji)
+    if position < len(tokens):
         last = words[-1]
         words[-1] = Word(" ".join([last.text, *tokens[position:]]), last.start, last.end)
     return words
@@ -180,11 +203,16 @@ def to_srt(cues: list[Cue]) -> str:
     return "\n".join(blocks)
 
 
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_vtt(cues: list[Cue]) -> str:
     blocks = ["WEBVTT\n"]
     for cue in cues:
-        voice = f"<v {cue.speaker}>" if cue.speaker else ""
-        text = "\n".join(voice + line if index == 0 else line for index, line in enumerate(cue.lines))
+        voice = f"<v {_vtt_escape(cue.speaker)}>" if cue.speaker else ""
+        lines = [_vtt_escape(line) for line in cue.lines]
+        text = "\n".join(voice + line if index == 0 else line for index, line in enumerate(lines))
         blocks.append(f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}\n{text}\n")
     return "\n".join(blocks)
 

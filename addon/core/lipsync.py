@@ -132,7 +132,13 @@ def channel_keys(
     targets = sorted({target for shapes in mapping.values() for target in shapes})
     keys: dict[str, list[tuple[int, float]]] = {target: [] for target in targets}
     for index, (frame, viseme) in enumerate(frames):
-        values = {} if viseme == REST else mapping.get(viseme, mapping.get("B", {}))
+        # A shape the rig lacks borrows B's, except closed lips: those rest (lips that must meet
+        # never open into a consonant shape).
+        values = (
+            {}
+            if viseme in (REST, "A") and viseme not in mapping
+            else mapping.get(viseme, mapping.get("B", {}))
+        )
         hold_to = frames[index + 1][0] - 1 if index + 1 < len(frames) else frame
         for target in targets:
             value = values.get(target, rest.get(target, 0.0))

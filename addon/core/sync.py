@@ -33,25 +33,45 @@ def speech_need(spoken: float, settings: SyncSettings = SyncSettings()) -> float
     return settings.lead_in + spoken + settings.lead_out if spoken > 0 else 0.0
 
 
-def _edges(index: int, spoken: float, hint: float, carried: float, j_cuts, l_cuts, settings):
-    """(voice offset from the shot's start, seconds the shot needs) under J and L cuts.
+@dataclass(frozen=True)
+class Edges:
+    """How a shot's speech meets its picture: the voice's offset from the shot's first frame
+    (negative for a J cut), the seconds the shot needs, and whether that is its exact length."""
 
-    A J cut starts the shot's first line before its picture (a negative offset); the shot
-    before it then holds until the line starts plus a turn gap. An L cut lets the last line run
-    on over the next shot's picture, so this shot ends before its line does; ``carried`` is how
-    far the previous shot's line runs into this one, which this shot's first line must wait for.
+    lead: float
+    need: float
+    exact: bool = False
+
+
+def shot_edges(
+    spoken: float,
+    carried: float,
+    cuts: tuple[float, float, float],
+    gaps: tuple[float, float],
+    settings: SyncSettings,
+) -> Edges:
+    """Where a shot's lines sit under J and L cuts.
+
+    ``cuts``: (this shot's J cut, the next shot's J cut, this shot's L cut) in seconds; ``gaps``:
+    (the turn gap before this shot's first line, before the next shot's). A J cut starts the first
+    line before the picture; the shot before holds until that line starts plus a turn gap. An L
+    cut ends the picture that long before the last line ends (the shot is exactly as long as
+    that). ``carried``: how far the previous shot's line runs into this one; this shot's first
+    line waits for it, whatever J cut was asked, so two lines never overlap.
     """
-    last = index + 1 == len(j_cuts)
-    j = j_cuts[index] if index > 0 and spoken > 0 else 0.0
-    j_next = 0.0 if last else j_cuts[index + 1]
-    l_cut = 0.0 if last or spoken <= 0 else l_cuts[index]
-    lead = -j if j > 0 else max(settings.lead_in, carried + settings.turn_gap if carried > 0 else 0.0)
-    if l_cut > 0 and j <= 0:  # the line ends l_cut after the cut however long the shot holds
-        lead = max(lead, hint - spoken + l_cut)
-    if spoken <= 0:  # a silent shot still holds a line running into it and the next one's J cut
-        return lead, carried + j_next + settings.turn_gap if carried or j_next else 0.0
-    tail = -l_cut if l_cut > 0 else max(settings.lead_out, j_next + settings.turn_gap if j_next else 0.0)
-    return lead, max(settings.min_shot, lead + spoken + tail)
+    j_cut, j_next, l_cut = cuts
+    gap, gap_next = gaps
+    wait = carried + gap if carried > 0 else 0.0
+    hold_for_next = j_next + gap_next if j_next > 0 else 0.0
+    if spoken <= 0:
+        return Edges(max(settings.lead_in, wait), wait + hold_for_next if wait or hold_for_next else 0.0)
+    if j_cut > 0:
+        lead = max(-j_cut, wait) if wait > 0 else -j_cut
+    else:
+        lead = max(settings.lead_in, wait)
+    if l_cut > 0:
+        return Edges(lead, max(settings.min_shot, lead + spoken - l_cut), exact=True)
+    return Edges(lead, max(settings.min_shot, lead + spoken + max(settings.lead_out, hold_for_next)))
 
 
 def time_shots(
@@ -61,34 +81,44 @@ def time_shots(
     settings: SyncSettings = SyncSettings(),
     j_cuts: list[float] | None = None,
     l_cuts: list[float] | None = None,
+    gaps: list[float] | None = None,
 ) -> tuple[list[ShotTiming], list[int]]:
     """Lay shots end to end, each lasting its plan's duration hint unless its speech needs longer.
 
     Returns the timings and the indices of shots that run past their hint (a line is never cut
     off). Cuts are placed on the running total of the lengths, so every shot is within one frame
     of its length and rounding never accumulates along the film. ``j_cuts``/``l_cuts`` (seconds
-    per shot) overlap a shot's speech with the picture before or after it (see ``_edges``).
+    per shot) overlap a shot's speech with the picture before or after it, ``gaps`` are the turn
+    gaps before each shot's first line (see ``shot_edges``).
     """
-    j_cuts = j_cuts or [0.0] * len(speech)
-    l_cuts = l_cuts or [0.0] * len(speech)
+    count = len(speech)
+    j_cuts = [0.0, *(j_cuts or [0.0] * count)[1:]]  # the first shot has no picture before it
+    l_cuts = [*(l_cuts or [0.0] * count)[:-1], 0.0]  # nor the last one after it
+    gaps = gaps or [settings.turn_gap] * count
     timings: list[ShotTiming] = []
     overruns: list[int] = []
     start_frame = 0
     running = 0.0  # seconds from the film's start to the end of the current shot
     carried = 0.0  # seconds the previous shot's last line runs into this one
     for index, (spoken, hint) in enumerate(zip(speech, hints, strict=True)):
-        lead, need = _edges(index, spoken, hint, carried, j_cuts, l_cuts, settings)
-        if spoken > 0 and need > hint + 1e-9:
+        following = min(index + 1, count - 1)
+        cuts = (j_cuts[index], j_cuts[following] if index + 1 < count else 0.0, l_cuts[index])
+        edges = shot_edges(spoken, carried, cuts, (gaps[index], gaps[following]), settings)
+        if spoken > 0 and not edges.exact and edges.need > hint + 1e-9:
             overruns.append(index)
-        running += max(hint, need)
+        running += edges.need if edges.exact else max(hint, edges.need)
         end_frame = max(start_frame + 1, round(running * fps))
         # Rounding to frames must not make the shot shorter than its line needs.
-        while (end_frame - start_frame) / fps < need - 1e-9:
+        while not edges.exact and (end_frame - start_frame) / fps < edges.need - 1e-9:
             end_frame += 1
         running = max(running, end_frame / fps - 0.5 / fps)
-        voice_start = start_frame / fps + lead
+        voice_start = start_frame / fps + edges.lead
         timings.append(ShotTiming(start_frame, end_frame, voice_start, voice_start + spoken))
-        carried = max(0.0, voice_start + spoken - end_frame / fps) if spoken > 0 else 0.0
+        carried = (
+            max(0.0, voice_start + spoken - end_frame / fps)
+            if spoken > 0
+            else max(0.0, carried - (end_frame - start_frame) / fps)
+        )
         start_frame = end_frame
     return timings, overruns
 

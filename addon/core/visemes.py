@@ -158,20 +158,38 @@ def track(timings: dict, duration: float | None = None) -> list[Cue]:
     return coarticulate(raw, length)
 
 
+# When fast speech packs several shapes into less than the minimum hold, the most open one shows.
+OPENNESS = "DCEFHGB"
+
+
 def coarticulate(raw: list[Cue], duration: float) -> list[Cue]:
-    """Rest at both ends and in long pauses, closures anticipated, short shapes merged away."""
+    """Rest at both ends and in long pauses, closures anticipated, short shapes merged.
+
+    A run of shapes each too short to see becomes one shape (its most open) held for the run,
+    so fast speech still moves the mouth; a lip closure always shows, however short.
+    """
     cues = sorted([Cue(0.0, REST), *raw, Cue(duration, REST)], key=lambda cue: cue.start)
     spans = [(cue, following.start - cue.start) for cue, following in pairwise(cues)]
     kept: list[Cue] = []
+    run: list[tuple[Cue, float]] = []  # consecutive shapes too short to show on their own
+
+    def settle_run() -> None:
+        if run and sum(length for _, length in run) >= MIN_HOLD:
+            shape = min((cue.viseme for cue, _ in run), key=OPENNESS.index)
+            _keep(kept, Cue(run[0][0].start, shape))
+        run.clear()
+
     for cue, length in spans:
         if cue.viseme == REST and length < REST_AFTER and kept and cue.start > 0:
             continue  # a short pause: the mouth holds its shape through it
         if length < MIN_HOLD and cue.viseme not in ("A", REST):
-            continue  # too short to see: the neighbours' shapes take its time
-        if kept and kept[-1].start == cue.start:
-            kept[-1] = cue  # two cues at one instant: the later one is what shows
-        elif not kept or kept[-1].viseme != cue.viseme:
-            kept.append(cue)
+            run.append((cue, length))
+            if sum(part for _, part in run) >= MIN_HOLD:
+                settle_run()  # long enough to be seen: one shape for these sounds
+            continue
+        settle_run()
+        _keep(kept, cue)
+    settle_run()
     if kept[-1].viseme != REST:
         kept.append(Cue(duration, REST))
     # A closure is seen before it is heard: the lips start to close a little early.
@@ -181,6 +199,13 @@ def coarticulate(raw: list[Cue], duration: float) -> list[Cue]:
         else cue
         for i, cue in enumerate(kept)
     ]
+
+
+def _keep(kept: list[Cue], cue: Cue) -> None:
+    if kept and kept[-1].start == cue.start:
+        kept[-1] = cue  # two cues at one instant: the later one is what shows
+    elif not kept or kept[-1].viseme != cue.viseme:
+        kept.append(cue)
 
 
 def to_frames(cues: list[Cue], fps: float) -> list[tuple[int, str]]:

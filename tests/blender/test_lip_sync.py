@@ -165,3 +165,29 @@ def test_an_armatures_pose_actions_play_the_visemes(line):
     assert armature.pose.bones["jaw"].rotation_euler[0] == pytest.approx(0.5, abs=1e-4)
     bpy.context.scene.frame_set(int(strip.frame_final_end) + 5)
     assert armature.pose.bones["jaw"].rotation_euler[0] == pytest.approx(0.0, abs=1e-6)  # at rest
+
+
+def test_two_lines_on_one_rig_each_move_the_mouth_in_their_own_time(line):
+    scene, first, obj = line
+    scene.frame_current = 120
+    assert bpy.ops.storyloom.generate_speech(text="Bob paid for the map.") == {"FINISHED"}
+    for strip in scene.sequence_editor.strips_all:
+        strip.select = strip.type == "SOUND"
+    assert bpy.ops.storyloom.lip_sync() == {"FINISHED"}
+    second = next(s for s in scene.sequence_editor.strips_all if s.type == "SOUND" and s != first)
+    for strip in (first, second):
+        shapes = set()
+        for frame in range(int(strip.frame_final_start), int(strip.frame_final_end)):
+            shapes |= {name for name in "ABCDEFGH" if value_at(obj, name, frame) > 0.5}
+        assert {"A", "D"} <= shapes, (strip.name, shapes)  # "My mom", "Bob paid": closed and open
+    between = (int(first.frame_final_end) + int(second.frame_final_start)) // 2
+    assert all(value_at(obj, name, between) == 0.0 for name in "ABCDEFGH")
+    # Move the second line before the first: both mouths follow, in the new order.
+    second.frame_start = 2
+    bpy.context.view_layer.update()
+    for strip in (second, first):
+        shapes = set()
+        for frame in range(int(strip.frame_final_start), int(strip.frame_final_end)):
+            shapes |= {name for name in "ABCDEFGH" if value_at(obj, name, frame) > 0.5}
+        assert {"A", "D"} <= shapes, (strip.name, shapes)
+    assert all(value_at(obj, name, int(first.frame_final_end) + 10) == 0.0 for name in "ABCDEFGH")

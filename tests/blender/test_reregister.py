@@ -79,6 +79,8 @@ def test_disable_leaves_nothing_and_enable_restores_everything(storyloom, prefs,
         "lip_sync",
         "detect_visemes",
         "import_rhubarb",
+        "viseme_add",
+        "viseme_remove",
     }
     assert {"SEQUENCER_PT_storyloom_film", "NODE_PT_storyloom_image"} <= enabled["classes"]
     assert enabled["properties"] == {

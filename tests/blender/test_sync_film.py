@@ -98,20 +98,27 @@ def test_sidecars_parse_and_carry_the_spoken_word_timings(synced):
     assert [c.start.total_seconds() for c in cues] == pytest.approx(
         [c.start_time.in_milliseconds() / 1000 for c in vtt.captions], abs=0.002
     )
-    words = []  # every spoken word's start and end in the film, from the voices' own timings
-    for strip in scene.sequence_editor.strips_all:
-        if strip.get("storyloom_speaker"):
-            timings = json.loads(
-                Path(bpy.path.abspath(strip.sound.filepath)).with_suffix(".json").read_text()
-            )
-            start = (strip.frame_start - 1) / FPS
-            words += [(start + w["start"], start + w["end"]) for w in timings["words"]]
+    words = []  # every spoken word's start and end in the film, in order, from the voices' timings
+    lines = sorted(
+        (s for s in scene.sequence_editor.strips_all if s.get("storyloom_speaker")),
+        key=lambda s: s.frame_start,
+    )
+    for strip in lines:
+        timings = json.loads(Path(bpy.path.abspath(strip.sound.filepath)).with_suffix(".json").read_text())
+        start = (strip.frame_start - 1) / FPS
+        words += [(start + w["start"], start + w["end"]) for w in timings["words"]]
     assert len(words) >= 8
-    for cue in cues:
-        assert min(abs(cue.start.total_seconds() - s) for s, _ in words) <= 1 / FPS
-        assert min(abs(cue.end.total_seconds() - e) for _, e in words) <= 1 / FPS
-        lines = cue.content.split("\n")
-        assert len(lines) <= 2 and all(len(line) <= 22 for line in lines)
+    position = 0
+    for cue in cues:  # each cue is the next run of words: its first word's start, its last word's end
+        start, end = cue.start.total_seconds(), cue.end.total_seconds()
+        first = next((i for i in range(position, len(words)) if abs(words[i][0] - start) <= 1 / FPS), None)
+        assert first is not None, (cue, words[position:])
+        last = next((i for i in range(first, len(words)) if abs(words[i][1] - end) <= 1 / FPS), None)
+        assert last is not None, (cue, words[first:])
+        position = last + 1
+        lines_shown = cue.content.split("\n")
+        assert len(lines_shown) <= 2 and all(len(line) <= 22 for line in lines_shown)
+    assert position == len(words)  # every word captioned
     assert [c.voice for c in vtt.captions] == ["Mara", "Theo", "Theo", "Mara"]  # who speaks, as <v> spans
     spoken = " ".join(line["text"] for shot in report["shots"] for line in shot["lines"])
     assert " ".join(c.content.replace("\n", " ") for c in cues) == spoken
@@ -209,4 +216,81 @@ def test_the_speaking_characters_rig_is_lip_synced(synced):
     assert record["lines"] == len(lines) == 2
     tracks = mara.data.shape_keys.animation_data.nla_tracks
     assert sorted(t.strips[0].name for t in tracks) == sorted(s.name for s in lines)
+    # The mouth moves while Mara speaks (some shape is on) and rests while Theo does.
+    theo = next(s for s in scene.sequence_editor.strips_all if s.get("storyloom_speaker") == "Theo")
+    keys = mara.data.shape_keys.key_blocks
+    moving = set()
+    for frame in range(int(lines[0].frame_final_start), int(lines[0].frame_final_end)):
+        scene.frame_set(frame)
+        moving |= {name for name in "ABCDEFGH" if keys[name].value > 0.5}
+    assert len(moving) >= 3
+    for frame in range(int(theo.frame_final_start), int(theo.frame_final_end), 3):
+        scene.frame_set(frame)
+        assert all(keys[name].value == 0.0 for name in "ABCDEFGH")
     assert {"captions", "lip_sync", "layout"} <= set(report["stages_seconds"])
+
+
+def test_a_sound_model_makes_the_same_cue_when_installed(storyloom, runtime, tmp_path):
+    bpy.ops.wm.read_homefile(use_empty=True)
+    runtime.media_folder = str(tmp_path / "media") + os.sep
+    director = importlib.import_module(storyloom.__name__ + ".addon.core.director")
+    plan = director.make_plan("Make a calm 5 second film. Slow light over the hills.")
+    plan["shots"][0]["sfx"] = [{"sound": "wind"}]
+    plan_io = importlib.import_module(storyloom.__name__ + ".addon.core.plan")
+    bpy.context.scene["storyloom_plan"] = plan_io.to_json(plan)
+    output = tmp_path / "model.mp4"
+    assert bpy.ops.storyloom.build_film(
+        from_scene_plan=True, output=str(output), sfx_model="tiny-stable-audio", captions="off"
+    ) == {"FINISHED"}
+    report = json.loads(output.with_suffix(".report.json").read_text())
+    assert report["backends"]["sfx"] == "tiny-stable-audio (stable-audio)"
+    [wind] = report["sync"]["sounds"]
+    assert (wind["sound"], wind["kind"]) == ("wind", "bed")
+    [strip] = [s for s in bpy.context.scene.sequence_editor.strips_all if s.get("storyloom_sfx") == "wind"]
+    assert bpy.path.abspath(strip.sound.filepath) == wind["path"]
+    assert not output.with_suffix(".srt").exists()  # captions off: no sidecars either
+
+
+def test_dip_to_white_wipe_and_whip_pan_show_in_the_frames(storyloom, runtime_python, tmp_path):
+    bpy.ops.wm.read_homefile(use_empty=True)
+    preferences = bpy.context.preferences.addons[ADDON_MODULE].preferences
+    preferences.runtime_python = runtime_python
+    preferences.media_folder = str(tmp_path / "media") + os.sep
+    plan = edited_plan(storyloom)
+    fourth = {**plan["shots"][2], "id": "sh040", "lines": [], "sfx": [], "camera": "static"}
+    plan["shots"].append(fourth)
+    for shot, (kind, seconds) in zip(
+        plan["shots"][1:], [("dip-white", 0.6), ("wipe", 0.6), ("whip-pan", 0.4)], strict=True
+    ):
+        shot.update(transition=kind, transition_seconds=seconds, sfx=[], camera="static")
+        shot.pop("j_cut", None)
+    plan_io = importlib.import_module(storyloom.__name__ + ".addon.core.plan")
+    bpy.context.scene["storyloom_plan"] = plan_io.to_json(plan)
+    output = tmp_path / "transitions.mp4"
+    assert bpy.ops.storyloom.build_film(from_scene_plan=True, output=str(output), captions="off") == {
+        "FINISHED"
+    }
+    report = json.loads(output.with_suffix(".report.json").read_text())
+    _, frames = decoded(output)
+    cut = {shot["id"]: round(shot["start"] * FPS) for shot in report["shots"]}
+    level = [float(f.mean()) for f in frames]
+    # Dip to white: the frames around the cut go to white, from pictures that are not.
+    assert max(level[cut["sh020"] - 2 : cut["sh020"] + 2]) > 240 > level[cut["sh020"] - 12] + 20
+    # Wipe: halfway through, one side of the frame is the old shot and the other the new one.
+    before, after, middle = frames[cut["sh030"] - 10], frames[cut["sh030"] + 10], frames[cut["sh030"]]
+
+    def side(part):  # which shot this part of the middle frame shows
+        return np.abs(middle[part] - before[part]).mean() < np.abs(middle[part] - after[part]).mean()
+
+    split_across = side(np.s_[:40, :]) != side(np.s_[56:, :])  # the edge moving down the frame
+    split_along = side(np.s_[:, :20]) != side(np.s_[:, 34:])  # or across it
+    assert split_across or split_along
+
+    # Whip-pan: blurred at the cut (less fine detail than either shot), with its whoosh.
+    def detail(frame):
+        return float(np.abs(np.diff(frame, axis=1)).mean())
+
+    assert detail(frames[cut["sh040"]]) < 0.6 * min(
+        detail(frames[cut["sh040"] - 10]), detail(frames[cut["sh040"] + 10])
+    )
+    assert [s["sound"] for s in report["sync"]["sounds"] if s["shot"] == "sh040"] == ["whoosh"]

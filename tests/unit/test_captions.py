@@ -77,3 +77,14 @@ def test_arabic_is_shaped_and_reversed():
         "ARABIC LETTER LAM MEDIAL FORM",
         "ARABIC LETTER SEEN INITIAL FORM",
     ]
+
+
+def test_a_voice_that_lowercases_or_skips_words_still_lines_up():
+    timed = [{"text": "hello", "start": 0.0, "end": 0.4}, {"text": "world", "start": 0.5, "end": 0.9}]
+    words = captions.written_words("Hello, — world!", timed)
+    assert [(w.text, w.start) for w in words] == [("Hello, —", 0.0), ("world!", 0.5)]
+
+
+def test_webvtt_text_and_speakers_are_escaped():
+    cue = captions.Cue([Word("a<b & c", 0.0, 1.0)], lines=["a<b & c"], speaker="Dr. <X>")
+    assert "<v Dr. &lt;X&gt;>a&lt;b &amp; c" in captions.to_vtt([cue])

@@ -75,3 +75,21 @@ def test_an_l_cut_runs_the_line_over_the_next_picture():
     cut = first.end_frame / 24
     assert first.voice_end - cut == pytest.approx(0.6, abs=1 / 24)
     assert second.voice_start >= first.voice_end + 0.35 - 1e-9
+
+
+def test_an_l_cut_into_a_j_cut_never_overlaps_the_two_lines():
+    timings, _ = time_shots([2.0, 1.5], [3.0, 3.0], 24, j_cuts=[0.0, 0.5], l_cuts=[0.6, 0.0])
+    first, second = timings
+    assert second.voice_start >= first.voice_end + 0.35 - 1e-9
+
+
+def test_an_l_cut_shortens_the_shot_instead_of_delaying_the_line():
+    timings, _ = time_shots([1.0, 1.0], [2.5, 2.5], 24, l_cuts=[0.3, 0.0])
+    first = timings[0]
+    assert first.voice_start - first.start_frame / 24 == pytest.approx(0.4)  # the usual lead-in
+    assert first.voice_end - first.end_frame / 24 == pytest.approx(0.3, abs=1 / 24)
+
+
+def test_turn_gaps_between_shots_follow_the_plan():
+    timings, _ = time_shots([1.0, 1.0], [1.0, 1.0], 24, j_cuts=[0.0, 0.4], gaps=[0.6, 0.6])
+    assert timings[1].voice_start - timings[0].voice_end >= 0.6 - 1e-9

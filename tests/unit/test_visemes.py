@@ -136,3 +136,14 @@ def test_channel_keys_reach_each_shape_on_its_frame_and_hold_it():
     keys = lipsync.channel_keys([(0, REST), (5, "A"), (8, "D"), (20, REST)], mapping)
     assert keys["closed"] == [(0, 0.0), (4, 0.0), (5, 1.0), (7, 1.0), (8, 0.0), (19, 0.0), (20, 0.0)]
     assert keys["open"][4:6] == [(8, 1.0), (19, 1.0)]
+
+
+def test_fast_speech_still_moves_the_mouth():
+    # "hello world" at 50 ms a phoneme: every shape is shorter than the minimum hold.
+    phonemes = [
+        {"phoneme": p, "start": 0.05 * i} for i, p in enumerate(["h", "@", "l", "oU", "w", "3:", "l", "d"])
+    ]
+    cues = visemes.track({"duration": 0.45, "phonemes": phonemes})
+    shapes = [cue.viseme for cue in cues if cue.viseme != REST]
+    assert shapes, cues
+    assert all(b.start - a.start >= visemes.MIN_HOLD - 1e-9 for a, b in pairwise(cues[:-1]))

@@ -182,7 +182,9 @@ def sfx(job: dict, ctx: JobContext, cache, placement_for) -> dict:
     seconds = check_duration(job.get("duration"), "sound effect", MAX_SFX_SECONDS)
     seed = check_int_range(job.get("seed", 0), "seed", 0, 2**32 - 1)
     prompt = check_text(job.get("prompt"), "sound prompt", required=True)
-    samples = _model_audio(job, spec, prompt, seconds, seed, ctx, cache, placement_for)
+    samples = _model_audio(
+        job, spec, prompt, seconds, seed, ctx, cache, placement_for, bool(job.get("fit_window"))
+    )
     output = Path(job["output"])
     duration = len(samples) / SAMPLE_RATE
     write_wav(output, samples)
@@ -190,8 +192,13 @@ def sfx(job: dict, ctx: JobContext, cache, placement_for) -> dict:
     return {"output": str(output), "duration": duration}
 
 
-def _model_audio(job, spec: ModelSpec, prompt: str, seconds: float, seed: int, ctx, cache, placement_for):
-    """48 kHz samples from a music/sound model (MusicGen, Stable Audio), peak-safe."""
+def _model_audio(
+    job, spec: ModelSpec, prompt: str, seconds: float, seed: int, ctx, cache, placement_for, fit_window=False
+):
+    """48 kHz samples from a music/sound model (MusicGen, Stable Audio), peak-safe.
+
+    ``fit_window``: a sound longer than the model makes at once (a film's ambience bed) is cut
+    to the model's window instead of refused."""
     if spec.family == "musicgen":
         from . import music_musicgen as backend
     else:
@@ -202,6 +209,8 @@ def _model_audio(job, spec: ModelSpec, prompt: str, seconds: float, seed: int, c
         lambda: backend.load(spec, placement, Path(job["models_folder"]), bool(job.get("allow_online"))),
         clock=time.perf_counter,
     )
+    if fit_window and hasattr(backend, "window_seconds"):
+        seconds = min(seconds, backend.window_seconds(loaded))
     samples, rate = backend.generate(loaded, spec, prompt, seconds, seed, ctx)
     samples = to_48k(samples, rate)
     samples = samples[: round(seconds * SAMPLE_RATE)]
