@@ -91,8 +91,8 @@ test: lint unit runtime-tests blender-tests
 
 DEMO_BRIEF := Create a cinematic 30-sec brand film for Northwind bikes with dramatic lighting and voiceover.
 
-# Brief to film with nothing downloaded: out/demo.mp4, out/demo.wav, out/demo.report.json and
-# out/demo.blend (the edit, to open and refine in Blender).
+# Brief to film with nothing downloaded: out/demo.mp4, out/demo.wav, out/demo.srt, out/demo.vtt,
+# out/demo.report.json and out/demo.blend (the edit, to open and refine in Blender).
 demo: build $(VENVS)/previz/ready
 	rm -rf $(DEMO_USER) out/demo* out/storyloom
 	mkdir -p out

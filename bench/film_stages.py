@@ -1,4 +1,5 @@
-"""Benchmark: a 30-second 1080p film from brief to MP4, time per stage (target total <= 60 s).
+"""Benchmark: a 30-second 1080p film from brief to MP4, time per stage (target total <= 60 s),
+plain (cuts only) and with the sync layer (captions, sound cues, transitions) side by side.
 
     make bench      (or: STORYLOOM_RUNTIME_PYTHON=... python bench/film_stages.py)
 
@@ -22,24 +23,38 @@ sys.path.insert(0, str(REPO))
 BRIEF = "Create a cinematic 30-sec brand film with dramatic lighting and voiceover."
 
 
-def film_stages(python: str, tmp: Path) -> dict:
+def plain_plan() -> dict:
+    """The same film without the sync layer's additions: cuts, no sound cues (captions off)."""
+    from addon.core.director import make_plan
+
+    plan = make_plan(BRIEF)
+    for index, shot in enumerate(plan["shots"]):
+        shot.update(transition="fade" if index == 0 else "cut", sfx=[])
+        shot.pop("j_cut", None)
+    return plan
+
+
+def film_stages(python: str, tmp: Path, sync_layer: bool = True) -> dict:
+    """Time per stage of one build; ``sync_layer`` False builds the plain film (see plain_plan)."""
     import bpy
 
     from addon import props
     from addon.blender.film import FilmBuild, FilmRequest, run_to_end
     from addon.runtime.client import WorkerClient
 
-    props.register()  # the scene's plan and shot list live in Storyloom's properties
-
-    client = WorkerClient(python, tmp / "worker.log", env={"HF_HUB_OFFLINE": "1"})
+    if not hasattr(bpy.types.Scene, "storyloom_film"):
+        props.register()  # the scene's plan and shot list live in Storyloom's properties
+    bpy.ops.wm.read_homefile(use_empty=True)
+    folder = tmp / ("sync" if sync_layer else "plain")
+    folder.mkdir()
+    request = FilmRequest(brief=BRIEF, output=folder / "film.mp4")
+    if not sync_layer:
+        request.plan, request.captions = plain_plan(), "off"
+    client = WorkerClient(python, folder / "worker.log", env={"HF_HUB_OFFLINE": "1"})
     client.start()
     try:
         started = time.perf_counter()
-        report = run_to_end(
-            FilmBuild(
-                bpy.context.scene, FilmRequest(brief=BRIEF, output=tmp / "film.mp4"), client, tmp / "media"
-            )
-        )
+        report = run_to_end(FilmBuild(bpy.context.scene, request, client, folder / "media"))
         report.stages["wall"] = time.perf_counter() - started
     finally:
         client.shutdown()
@@ -117,14 +132,17 @@ def main() -> int:
     python = os.environ.get("STORYLOOM_RUNTIME_PYTHON", str(REPO / ".venvs/runtime/bin/python"))
     with tempfile.TemporaryDirectory(prefix="storyloom-bench-") as tmp:
         tmp = Path(tmp)
+        plain = film_stages(python, tmp, sync_layer=False)
         stages = film_stages(python, tmp)
         write, render_frames, render_transforms = camera_move_choice(python, tmp)
-    wall = stages.pop("wall")
-    print(f"\nStoryloom film benchmark: 30 s brief -> 1080p24 H.264 MP4, {os.cpu_count()} cores\n")
-    print(f"{'stage':<12}{'seconds':>10}{'share':>8}")
+    wall, plain_wall = stages.pop("wall"), plain.pop("wall")
+    print(f"\nStoryloom film benchmark: 30 s brief -> 1080p24 H.264 MP4, {os.cpu_count()} cores")
+    print("plain: cuts, no captions or sound cues; sync layer: captions, cues, dips, as planned\n")
+    print(f"{'stage':<12}{'plain s':>10}{'sync s':>10}{'added s':>10}{'share':>8}")
     for stage, seconds in stages.items():
-        print(f"{stage:<12}{seconds:>10.2f}{seconds / wall:>8.0%}")
-    print(f"{'total':<12}{wall:>10.2f}{'':>8}   target <= 60 s")
+        before = plain.get(stage, 0.0)
+        print(f"{stage:<12}{before:>10.2f}{seconds:>10.2f}{seconds - before:>+10.2f}{seconds / wall:>8.0%}")
+    print(f"{'total':<12}{plain_wall:>10.2f}{wall:>10.2f}{wall - plain_wall:>+10.2f}{'':>8}   target <= 60 s")
     print("\npreviz camera move, 120 frames at 1080p:")
     print(f"{'':<36}{'frames':>10}{'transforms':>12}{'ratio':>8}")
     frames_total = write + render_frames

@@ -162,21 +162,41 @@ def _fits(words: list[Word], rules: CaptionRules) -> bool:
 
 
 def cues_for(words: list[Word], rules: CaptionRules, speaker: str = "") -> list[Cue]:
-    """Group a line's timed words into cues within the preset's limits."""
-    cues: list[Cue] = []
+    """Group a line's timed words into cues within the preset's limits.
+
+    Cues break at pauses and sentence ends; a run too long for one cue is split where the
+    limits say, then evened out, so a sentence never ends on a one-word orphan cue.
+    """
+    runs: list[list[Word]] = []
     current: list[Word] = []
     for word in words:
         pause = bool(current) and word.start - current[-1].end >= PAUSE_BREAK
         sentence = bool(current) and SENTENCE_END.search(current[-1].text) is not None
-        if current and (pause or sentence or not _fits([*current, word], rules)):
-            cues.append(Cue(current, speaker=speaker))
+        if current and (pause or sentence):
+            runs.append(current)
             current = []
         current.append(word)
     if current:
-        cues.append(Cue(current, speaker=speaker))
+        runs.append(current)
+    cues = [Cue(part, speaker=speaker) for run in runs for part in _split(run, rules)]
     for cue in cues:
         cue.lines = _balanced([w.text for w in cue.words], rules.chars_per_line)
     return cues
+
+
+def _split(run: list[Word], rules: CaptionRules) -> list[list[Word]]:
+    """A run of words as cues that fit, the last ones evened out against the one before."""
+    parts: list[list[Word]] = [[]]
+    for word in run:
+        if parts[-1] and not _fits([*parts[-1], word], rules):
+            parts.append([])
+        parts[-1].append(word)
+    while len(parts) > 1 and len(parts[-1]) + 1 < len(parts[-2]):
+        moved = [parts[-2][-1], *parts[-1]]
+        if not _fits(moved, rules):
+            break
+        parts[-2], parts[-1] = parts[-2][:-1], moved
+    return parts
 
 
 def on_screen_end(cues: list[Cue], index: int, rules: CaptionRules) -> float:

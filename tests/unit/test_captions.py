@@ -88,3 +88,12 @@ def test_a_voice_that_lowercases_or_skips_words_still_lines_up():
 def test_webvtt_text_and_speakers_are_escaped():
     cue = captions.Cue([Word("a<b & c", 0.0, 1.0)], lines=["a<b & c"], speaker="Dr. <X>")
     assert "<v Dr. &lt;X&gt;>a&lt;b &amp; c" in captions.to_vtt([cue])
+
+
+def test_a_long_sentence_is_split_evenly_not_into_an_orphan():
+    text = "Most days, nobody stops to think about Northwind bikes."
+    timed = [
+        {"text": w.strip(",."), "start": i * 0.3, "end": i * 0.3 + 0.28} for i, w in enumerate(text.split())
+    ]
+    cues = captions.cues_for(captions.written_words(text, timed), CAPTION_RULES["youtube"])
+    assert [len(cue.words) for cue in cues] == [5, 4]
