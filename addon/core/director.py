@@ -15,7 +15,7 @@ from .brief import Brief, analyze, espeak_voice, read_seconds, strip_article
 from .plan import PLAN_VERSION, validate
 from .presets import get_preset
 from .scripts import NARRATOR, ScriptShot, speaking_seconds, templates, write_script
-from .sounds import resolve_sound
+from .sounds import AMBIENCES, resolve_sound
 from .validation import check_text
 from .voices import ESPEAK_STYLES
 
@@ -291,10 +291,16 @@ LINE_GAPS = {"fast": 0.2, "": 0.35, "slow": 0.6}  # seconds between turns, by th
 J_CUT = 0.3  # seconds a new speaker's line leads the cut to them
 
 
+# "in the rain", "by the sea", "at the beach": where a scene happens, said in passing.
+_PLACE = re.compile(r"\b(?:in|at|on|by|near|under|through)\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.IGNORECASE)
+
+
 def _sounds(analysis) -> list[str]:
-    """The sound words of the brief and an ambience for its setting, as library names."""
-    words = [*analysis.directions.sounds, analysis.setting]
-    return list(dict.fromkeys(name for name in map(resolve_sound, words) if name))
+    """The sound words of the brief, and an ambience for where it happens, as library names."""
+    said = [analysis.topic, *analysis.content]
+    places = [match.group(1) for sentence in said for match in _PLACE.finditer(sentence)]
+    beds = [name for name in map(resolve_sound, [analysis.setting, *places]) if name in AMBIENCES]
+    return list(dict.fromkeys([*filter(None, map(resolve_sound, analysis.directions.sounds)), *beds]))
 
 
 def _editing(analysis, mood: str, script: list, index: int) -> dict:
