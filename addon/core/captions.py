@@ -290,11 +290,21 @@ def shape_arabic(text: str) -> str:
     return "".join(out)
 
 
+# Latin words and numbers (Western or Arabic-Indic digits) read left to right inside RTL text.
+_LTR_CHARS = "A-Za-z0-9\u0660-\u0669\u06f0-\u06f9"
+_LTR_RUN = re.compile(rf"[{_LTR_CHARS}][{_LTR_CHARS}.,:%'\-/]*|\s+|.")
+_MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")  # brackets face the other way when reversed
+
+
+def _keeps_order(run: str) -> bool:
+    return re.match(rf"[{_LTR_CHARS}]", run) is not None
+
+
 def visual_order(line: str) -> str:
     """One line of mostly right-to-left text in left-to-right drawing order: shaped, words and
     letters reversed, runs of left-to-right text (numbers, Latin names) kept as written."""
     if not is_rtl(line):
         return line
     shaped = shape_arabic(line)
-    runs = re.findall(r"[A-Za-z0-9][A-Za-z0-9.,:%'\-/]*|\s+|.", shaped)
-    return "".join(run if run[0].isascii() and run[0].isalnum() else run[::-1] for run in reversed(runs))
+    runs = _LTR_RUN.findall(shaped)
+    return "".join(run if _keeps_order(run) else run[::-1].translate(_MIRROR) for run in reversed(runs))

@@ -97,3 +97,7 @@ def test_a_long_sentence_is_split_evenly_not_into_an_orphan():
     ]
     cues = captions.cues_for(captions.written_words(text, timed), CAPTION_RULES["youtube"])
     assert [len(cue.words) for cue in cues] == [5, 4]
+
+
+def test_arabic_indic_numbers_keep_their_order_and_brackets_face_the_text():
+    assert captions.visual_order("שלום (חבר) ١٢٣") == "١٢٣ (רבח) םולש"

@@ -147,3 +147,17 @@ def test_fast_speech_still_moves_the_mouth():
     shapes = [cue.viseme for cue in cues if cue.viseme != REST]
     assert shapes, cues
     assert all(b.start - a.start >= visemes.MIN_HOLD - 1e-9 for a, b in pairwise(cues[:-1]))
+
+
+@pytest.mark.parametrize(
+    ("language", "phonemes"),
+    [  # espeak-ng's events for "Bonjour le monde mama" in each voice (the mnemonics differ)
+        ("fr", "b O~ Z 'u r l @- m 'O~ d m a m 'a _: _".split()),
+        ("de", "b 'O n j u: r l 'e: m 'o: n t @ m 'A m A: _: _".split()),
+        ("ar", "(en) b O: n Z 'U@ l @ _| m '0 n d m 'a m a# (ar) _: _".split()),
+    ],
+)  # fmt: skip
+def test_any_language_espeak_speaks_closes_on_m_and_b_and_opens_on_a(language, phonemes):
+    events = [{"phoneme": p, "start": 0.08 * i} for i, p in enumerate(phonemes)]
+    shapes = [cue.viseme for cue in visemes.track({"duration": 0.08 * len(phonemes), "phonemes": events})]
+    assert shapes.count("A") >= 3 and "D" in shapes and shapes[-1] == REST, (language, shapes)
