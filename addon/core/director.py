@@ -299,7 +299,9 @@ def _sounds(analysis) -> list[str]:
     """The sound words of the brief, and an ambience for where it happens, as library names."""
     said = [analysis.topic, *analysis.content]
     places = [match.group(1) for sentence in said for match in _PLACE.finditer(sentence)]
-    beds = [name for name in map(resolve_sound, [analysis.setting, *places]) if name in AMBIENCES]
+    beds = [
+        name for name in map(resolve_sound, [analysis.setting, analysis.topic, *places]) if name in AMBIENCES
+    ]
     return list(dict.fromkeys([*filter(None, map(resolve_sound, analysis.directions.sounds)), *beds]))
 
 

@@ -15,7 +15,7 @@ import zlib
 
 from . import schema_check
 from .brief import analyze, espeak_voice, summary
-from .director import VARIANTS, make_plan, shot_holds
+from .director import J_CUT, VARIANTS, make_plan, shot_holds
 from .plan import PLAN_VERSION, PlanError, validate
 
 CAMERAS = ["static", "push-in", "pull-out", "pan-left", "pan-right", "tilt-up", "tilt-down"]
@@ -134,6 +134,28 @@ def choose_path(wanted: str, available: dict[str, list[str]]) -> tuple[str, str,
     return "previz", "", "storyboard card"
 
 
+def _editing_like(rule_shots: list[dict], lines: list[dict], index: int) -> dict:
+    """The rules' editing for an LLM's shot: the brief's mood, transitions, turn gaps, beds and
+    closing cues, and a J cut where the speaker changes (the draft says none of these)."""
+    first, last = rule_shots[0], rule_shots[-1]
+    between = rule_shots[1]["transition"] if len(rule_shots) > 1 else "cut"
+    beds = [item for item in first["sfx"] if isinstance(item, str)]
+    closing = (
+        [item for item in last["sfx"] if not isinstance(item, str)]
+        if index == len(lines) - 1 and index
+        else []
+    )
+    editing = {
+        "mood": first.get("mood", ""),
+        "sfx": [*beds, *closing],
+        "transition": "fade" if index == 0 else between,
+        "line_gap": first.get("line_gap", 0.35),
+    }
+    if index and lines[index]["speaker"] != lines[index - 1]["speaker"] and lines[index]["line"].strip():
+        editing["j_cut"] = J_CUT
+    return editing
+
+
 def plan_from_draft(
     brief: str, draft: dict, available: dict[str, list[str]], preset: str | None = None
 ) -> dict:
@@ -183,8 +205,7 @@ def plan_from_draft(
                 "duration_hint": hold,
                 "lines": [{"speaker": shot["speaker"], "text": line}] if line else [],
                 "music_cue": "intro" if index == 0 else "outro" if index == len(lines) - 1 else "build",
-                "sfx": [],
-                "transition": "fade" if index == 0 else "cut",
+                **_editing_like(base["shots"], lines, index),
                 "path": path,
                 "model": model,
                 "path_reason": reason,

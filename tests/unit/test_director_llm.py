@@ -186,3 +186,12 @@ def test_the_llm_director_is_told_what_the_rules_understood():
     system = chat[0]["content"]
     assert "Topic: a broken robot" in system and "Mara (speaks first), Theo" in system
     assert "Stage directions (never spoken): 20 s" in system and "Setting: in a workshop" in system
+
+
+def test_an_llm_plan_is_edited_like_the_rules_plan():
+    plan = plan_from_draft("A calm 20 second film about a harbour.", DRAFT, AVAILABLE)
+    shots = plan["shots"]
+    assert [shot["transition"] for shot in shots] == ["fade"] + ["crossfade"] * (len(shots) - 1)  # calm
+    assert all(shot["sfx"] == ["ocean"] for shot in shots)  # the harbour's bed under every shot
+    assert shots[1].get("j_cut") == 0.3  # Narrator to Mara: we hear her before we see her
+    assert "j_cut" not in shots[2]  # Mara again, no new voice to lead in
