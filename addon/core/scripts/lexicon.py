@@ -27,7 +27,8 @@ SCRIPTS: tuple[tuple[str, str], ...] = (
 )
 # espeak-ng voice per language (Mandarin is "cmn" there).
 ESPEAK_VOICES = {"zh": "cmn"}
-# Languages written right to left (titles and subtitles: Blender's text strip shapes them).
+# Languages written right to left. Blender's text strip neither reorders nor joins them: titles
+# and captions are stored in visual order (core/captions.visual_order).
 RTL = frozenset({"ar"})
 
 # Units of time, any supported language -> seconds per unit.
