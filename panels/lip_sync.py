@@ -33,26 +33,25 @@ def draw_lip_sync(layout: bpy.types.UILayout, context: bpy.types.Context) -> Non
     layout.operator("storyloom.import_rhubarb", icon="IMPORT")
 
 
-class VIEW3D_PT_storyloom_lip_sync(bpy.types.Panel):
+class _LipSyncPanel:
+    """The same panel in the 3D viewport and the Sequencer sidebars."""
+
+    bl_region_type = "UI"
+    bl_category = "Storyloom"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_lip_sync(self.layout, context)
+
+
+class VIEW3D_PT_storyloom_lip_sync(_LipSyncPanel, bpy.types.Panel):
     bl_label = "Lip Sync"
     bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Storyloom"
-    bl_options = {"DEFAULT_CLOSED"}
-
-    def draw(self, context: bpy.types.Context) -> None:
-        draw_lip_sync(self.layout, context)
 
 
-class SEQUENCER_PT_storyloom_lip_sync(bpy.types.Panel):
+class SEQUENCER_PT_storyloom_lip_sync(_LipSyncPanel, bpy.types.Panel):
     bl_label = "Storyloom Lip Sync"
     bl_space_type = "SEQUENCE_EDITOR"
-    bl_region_type = "UI"
-    bl_category = "Storyloom"
-    bl_options = {"DEFAULT_CLOSED"}
-
-    def draw(self, context: bpy.types.Context) -> None:
-        draw_lip_sync(self.layout, context)
 
 
 classes = (STORYLOOM_UL_visemes, VIEW3D_PT_storyloom_lip_sync, SEQUENCER_PT_storyloom_lip_sync)
