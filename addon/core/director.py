@@ -291,14 +291,18 @@ LINE_GAPS = {"fast": 0.2, "": 0.35, "slow": 0.6}  # seconds between turns, by th
 J_CUT = 0.3  # seconds a new speaker's line leads the cut to them
 
 
-# "in the rain", "by the sea", "at the beach": where a scene happens, said in passing.
-_PLACE = re.compile(r"\b(?:in|at|on|by|near|under|through)\s+(?:the\s+|a\s+|an\s+)?(\w+)", re.IGNORECASE)
+# "in the rain", "by the sea", "sous la pluie", "bajo la lluvia", "im Regen": where a scene
+# happens, said in passing (in a direction sentence too: "a calm scene by the sea").
+_PLACE = re.compile(
+    r"\b(?:in|at|on|by|near|under|through|sous|dans|sur|au|bajo|en|junto|im|am|unter|bei)\s+"
+    r"(?:the\s+|a\s+|an\s+|la\s+|le\s+|les\s+|l'|el\s+|los\s+|las\s+|der\s+|die\s+|dem\s+|den\s+)?(\w+)",
+    re.IGNORECASE,
+)
 
 
 def _sounds(analysis) -> list[str]:
     """The sound words of the brief, and an ambience for where it happens, as library names."""
-    said = [analysis.topic, *analysis.content]
-    places = [match.group(1) for sentence in said for match in _PLACE.finditer(sentence)]
+    places = [match.group(1) for match in _PLACE.finditer(analysis.text)]
     beds = [
         name for name in map(resolve_sound, [analysis.setting, analysis.topic, *places]) if name in AMBIENCES
     ]
