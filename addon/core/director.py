@@ -15,7 +15,9 @@ from .brief import Brief, analyze, espeak_voice, read_seconds, strip_article
 from .plan import PLAN_VERSION, validate
 from .presets import get_preset
 from .scripts import NARRATOR, ScriptShot, speaking_seconds, templates, write_script
+from .scripts.lexicon import STOPWORDS
 from .sounds import AMBIENCES, resolve_sound
+from .staging import LENS_MM, framing_of, lighting_for, short_label
 from .validation import check_text
 from .voices import ESPEAK_STYLES
 
@@ -226,6 +228,7 @@ def _style(text: str, brief: Brief) -> dict:
     lighting = LIGHTING.get(style["mood"], "soft key light")
     style["prompt_suffix"] = f"{lighting}, {style['look']}, {style['mood']} mood"
     style["music"] = directions.music != "none"
+    style["lighting"] = lighting_for(style["mood"], text)
     return style
 
 
@@ -327,6 +330,35 @@ def _editing(analysis, mood: str, script: list, index: int) -> dict:
     return editing
 
 
+def _staging(analysis, shot: ScriptShot, props: list[str]) -> dict:
+    """How the shot is blocked: framing and lens from its role, whom it frames, where."""
+    framing = framing_of({"prompt": shot.framing})
+    staged: dict = {"framing": framing, "lens": LENS_MM[framing]}
+    speakers = [name for name, _ in shot.lines if name != NARRATOR]
+    if framing == "close-up" and speakers:
+        staged["subject"] = speakers[0]
+    elif framing != "wide" and props and not speakers:
+        staged["subject"] = props[0]  # a narrated detail or product shot shows the thing itself
+    if analysis.setting:
+        place = re.sub(r"^\S+\s+", "", analysis.setting)  # without its preposition: "workshop"
+        staged["location"] = strip_article(place).strip()[:120] or "Set"
+    return staged
+
+
+def _props(analysis) -> list[str]:
+    """What the film is about, as a labelled thing on the set ("a broken robot": broken robot)."""
+    topic = strip_article(analysis.topic)
+    question = re.match(r"(?:how|why|what)\s+", topic, re.I)  # "how vaccines work": vaccines
+    label = short_label(
+        topic[question.end() :] if question else topic, STOPWORDS.get(analysis.language, frozenset())
+    )
+    if question:
+        label = " ".join(label.split()[:1])
+    if not label or label.casefold() in {c.name.casefold() for c in analysis.characters}:
+        return []
+    return [label[:60]]
+
+
 def make_plan(brief: object, preset: str | None = None, title: str | None = None, seed: int = 0) -> dict:
     """Turn a brief into a validated plan. Raises BadInput for an empty or broken brief."""
     warnings: list[str] = []
@@ -343,6 +375,7 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
     cast = {character["name"]: character for character in _cast(analysis, speaking, seed)}
     spoken = [" ".join(text for _, text in shot.lines) for shot in script]
     holds = shot_holds(spoken, duration, warnings, rate)
+    props = _props(analysis)
     shots = []
     for index, (shot, hold) in enumerate(zip(script, holds, strict=True)):
         in_shot = list(dict.fromkeys(name for name, _ in shot.lines if name != NARRATOR))
@@ -359,6 +392,7 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
                 "music_cue": "intro" if index == 0 else "outro" if index == len(script) - 1 else "build",
                 "characters": in_shot,
                 **_editing(analysis, style["mood"], script, index),
+                **_staging(analysis, shot, props),
             }
         )
     plan = {
@@ -376,6 +410,7 @@ def make_plan(brief: object, preset: str | None = None, title: str | None = None
             "language": analysis.language,
         },
         "style": style,
+        "props": props,
         "characters": list(cast.values()),
         "shots": shots,
     }

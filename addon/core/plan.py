@@ -14,6 +14,7 @@ from typing import Any
 from . import schema_check
 from .atomic import write_atomic
 from .sound_design import TRANSITIONS
+from .staging import FRAMINGS, LIGHTINGS
 
 PLAN_VERSION = 1
 
@@ -41,6 +42,8 @@ PLAN_SCHEMA: dict[str, Any] = {
         "version": {"type": "integer", "enum": [PLAN_VERSION]},
         "brief": _TEXT,
         "warnings": {"type": "array", "items": {"type": "string"}},
+        # What the film shows besides its characters: labelled stand-ins on the set.
+        "props": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}},
         "film": {
             "type": "object",
             "required": ["title", "target_duration", "fps", "width", "height", "preset"],
@@ -74,7 +77,11 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "energy": {"type": "number", "minimum": 0, "maximum": 1},
                 "grade": {"type": "string", "enum": ["neutral", "cinematic"]},
                 "prompt_suffix": {"type": "string"},
-                "music": {"type": "boolean"},  # false: the film has no music ("no music")
+                "music": {"type": "boolean"},
+                "lighting": {
+                    "type": "string",
+                    "enum": list(LIGHTINGS),
+                },  # false: the film has no music ("no music")
             },
         },
         "characters": {
@@ -142,6 +149,13 @@ PLAN_SCHEMA: dict[str, Any] = {
                     "model": {"type": "string"},
                     "path_reason": {"type": "string"},
                     "characters": {"type": "array", "items": {"type": "string"}},
+                    # Staging: how the shot's camera frames whom, where, and how far an AI
+                    # picture may stray from the staged one (img2img strength).
+                    "framing": {"type": "string", "enum": list(FRAMINGS)},
+                    "lens": {"type": "number", "minimum": 8, "maximum": 300},
+                    "subject": {"type": "string"},
+                    "location": {"type": "string", "maxLength": 120},
+                    "strength": {"type": "number", "minimum": 0.05, "maximum": 1},
                 },
             },
         },
