@@ -12,6 +12,7 @@ import sys
 import bpy
 
 from .core.captions import CAPTION_MODES
+from .core.staging import ENGINES, PREVIZ
 
 PROG = "blender -c storyloom"
 CLI_COMMAND_ID = "storyloom"
@@ -114,6 +115,31 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="make the sound cues with this text-to-audio model (e.g. stable-audio-open) when installed",
     )
+    film.add_argument(
+        "--stage",
+        dest="previz",
+        action="store_const",
+        const="stage",
+        default="stage",
+        help="previz from a 3D blocking of the plan (the default), or the scene's own camera markers",
+    )
+    film.add_argument(
+        "--previz",
+        dest="previz",
+        choices=PREVIZ,
+        help="stage: 3D blocking rendered with Workbench (default); cards: flat storyboard cards",
+    )
+    film.add_argument(
+        "--stage-frames",
+        action="store_true",
+        help="render every frame of the staging (real camera moves and parallax) instead of a still per shot",
+    )
+    film.add_argument(
+        "--render-engine",
+        choices=ENGINES,
+        default="workbench",
+        help="workbench: the clay previz look (default); scene: the scene's own engine and materials",
+    )
     install = commands.add_parser(
         "install-runtime",
         help="create the model runtime venv (what Preferences > Install Runtime does)",
@@ -212,7 +238,16 @@ def _run_film(args: argparse.Namespace) -> int:
         wav=not args.no_wav,
         png_sequence=Path(args.png_sequence).resolve() if args.png_sequence else None,
         captions=args.captions,
+        previz=args.previz,
+        stage_frames=args.stage_frames,
+        render_engine=args.render_engine,
     )
+    if args.stage_frames and args.previz == "cards":
+        print(
+            "storyloom: error: --stage-frames renders the staging: it cannot go with --previz cards",
+            file=sys.stderr,
+        )
+        return 2
     planner = _planner_choice(args.planner)
     try:  # before anything is written (the .blend below included)
         film_run.check_runtime(bpy.context.scene, request, args.image_model, args.video_model, planner)

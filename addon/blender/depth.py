@@ -41,7 +41,7 @@ def active_camera(scene: bpy.types.Scene) -> bpy.types.Object:
 
 def depth_range(scene: bpy.types.Scene, camera: bpy.types.Object) -> tuple[float, float]:
     """Nearest and farthest bounding-box depth of the visible meshes in front of the camera."""
-    bpy.context.view_layer.update()  # transforms set from Python since the last update count
+    _view_layer(scene).update()  # transforms set from Python since the last update count
     to_camera = camera.matrix_world.inverted()
     clip_start, clip_end = camera.data.clip_start, camera.data.clip_end
     depths = []
@@ -56,6 +56,11 @@ def depth_range(scene: bpy.types.Scene, camera: bpy.types.Object) -> tuple[float
         raise BadInput(f"Nothing is in front of camera '{camera.name}' to take depth from.")
     near, far = min(depths), max(depths)
     return near, max(far, near + 1e-3)
+
+
+def _view_layer(scene: bpy.types.Scene) -> bpy.types.ViewLayer:
+    """The window's view layer for its own scene; another scene's (a stage) first one."""
+    return bpy.context.view_layer if scene == bpy.context.scene else scene.view_layers[0]
 
 
 def _depth_material(near: float, far: float) -> bpy.types.Material:
@@ -82,7 +87,7 @@ def render_depth(scene: bpy.types.Scene, output: Path, size: tuple[int, int]) ->
     material = _depth_material(near, far)
     world = bpy.data.worlds.new("Storyloom depth")
     world.color = (0.0, 0.0, 0.0)
-    view_layer = bpy.context.view_layer
+    view_layer = _view_layer(scene)
     changes = [
         *quick_cycles(scene),
         (scene.render, "resolution_x", size[0]),
@@ -101,7 +106,7 @@ def render_depth(scene: bpy.types.Scene, output: Path, size: tuple[int, int]) ->
     try:
         # A render of our own, in a slot of its own: the artist's last render stays as it was.
         with borrowed(changes), own_render_slot():
-            bpy.ops.render.render()
+            bpy.ops.render.render(scene=scene.name)
             save_render_result(scene, output)
     finally:
         bpy.data.materials.remove(material)

@@ -28,13 +28,16 @@ from ..core.paths import StoryloomPathError, contained_path
 from ..core.presets import get_preset
 from ..core.runtime_probe import PREVIZ_MODULES, check_runtime_modules, modules_for
 from ..core.sound_design import check_transitions
+from ..core.staging import PREVIZ
 from ..core.sync import duck_keyframes, time_shots
 from ..core.validation import BadInput
 from ..runtime.tracker import JobTracker
 from . import (
+    artist_layout,
     background_render,
     delivery,
     film_jobs,
+    film_stage,
     film_sync,
     look,
     planning,
@@ -85,6 +88,11 @@ class FilmRequest:
     # A text-to-audio model for the sound cues when its weights are here (else procedural).
     sfx_model: ModelSpec | None = None
     lip_sync: bool = True  # key the characters' rigs when the scene has them
+    # Previz: "stage" (3D blocking rendered with Workbench, or the scene's own camera markers)
+    # or "cards" (flat storyboard cards); every frame of the staging, or one still per shot.
+    previz: str = "stage"
+    stage_frames: bool = False
+    render_engine: str = "workbench"  # or "scene": the scene's own engine and materials
 
 
 def check_output(path: Path, extension: str) -> Path:
@@ -226,7 +234,14 @@ class FilmBuild:
         self._prepare(plan)
         self._timed("plan", started)
         yield "plan", 0.05
-        stages = (self._make_media, self._grade, self._speech_and_music, self._layout, self._master)
+        stages = (
+            self._make_media,
+            self._grade,
+            self._speech_and_music,
+            self._staged_timeline,
+            self._layout,
+            self._master,
+        )
         for stage in (*stages, self._render, self._write_outputs):
             yield from stage()
             if self.cancelled:
@@ -258,8 +273,16 @@ class FilmBuild:
         # A style a voice cannot do, a missing voice model or reference clip stops the build here.
         voices = film_jobs.voices_for(plan, request.voices, registry, request.models_folder)
         self.folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}")
+        self.staged = self._stage(plan)
         self.media = film_jobs.shot_media(
-            plan, self.folder, request.image_model, self.video_model, registry, voices, runtime
+            plan,
+            self.folder,
+            request.image_model,
+            self.video_model,
+            registry,
+            voices,
+            runtime,
+            self._staged_inputs(plan, registry),
         )
         planned_here = request.plan is None and request.planner.kind != "rules"
         if request.runtime_python and planned_here:  # an LLM's plan names models not checked yet
@@ -274,17 +297,78 @@ class FilmBuild:
         report.files.append(str(plan_io.save(plan, self.folder / "plan.json")))
         report.warnings.extend(self.media.warnings)
         report.regenerated = self.media.regenerated
+        if self.staged is not None:
+            report.warnings.extend(self.staged.warnings)
+            report.backends["images"] = (
+                f"staged previz ({self.staged.record()['source']}, {request.render_engine})"
+            )
+
+    def _stage(self, plan: dict) -> film_stage.FilmStage | None:
+        """The plan staged in 3D (or fitted to the scene's camera markers); None for cards."""
+        request = self.request
+        if request.previz not in PREVIZ:
+            raise BadInput(f"Unknown previz {request.previz!r}; known: {', '.join(PREVIZ)}.")
+        if request.previz == "cards":
+            if request.stage_frames:
+                raise BadInput("Every-frame staging renders the 3D blocking: it cannot go with previz cards.")
+            return None
+        started = time.perf_counter()
+        staged = film_stage.prepare(self.scene, plan, self.folder, request.render_engine)
+        self._timed("stage_build", started)
+        return staged
+
+    def _staged_inputs(self, plan: dict, registry: dict) -> list[film_jobs.Staged] | None:
+        """What each shot's AI picture starts from: the depth of its staged camera when a depth
+        ControlNet for the image model is here, else its staged still (img2img)."""
+        self.depth_sizes: dict[str, tuple[int, int]] = {}
+        if self.staged is None:
+            return None
+        image = self.request.image_model
+        controlnet = (
+            film_jobs.depth_controlnet(registry, image, self.request.models_folder) if image else None
+        )
+        if controlnet is not None:
+            film_stage.use_depth(self.staged, {shot["id"] for shot in plan["shots"]})
+            size = film_jobs.picture_size(plan["film"], image)
+            self.depth_sizes = {shot["id"]: size for shot in plan["shots"]}
+        return [
+            film_jobs.Staged(shot.still, shot.depth, controlnet if shot.depth else None)
+            for shot in self.staged.shots
+        ]
+
+    def _staged_timeline(self) -> Iterator[tuple[str, float]]:
+        """Markers and camera moves on the film's timing; with ``stage_frames``, every frame."""
+        if self.staged is None:
+            return
+        started = time.perf_counter()
+        self.report.sync["markers"] = film_stage.bind(self.staged, self.plan, self.timings, moves=True)
+        if self.request.stage_frames:
+            spans = transitions.picture_spans(self.plan["shots"], self.timings, self.plan["film"]["fps"])
+            for _ in film_stage.frame_steps(self.staged, spans, self.folder):
+                yield "stage frames", 0.55
+                if self.cancelled:
+                    return
+        self._timed("stage_frames" if self.request.stage_frames else "stage_bind", started)
 
     def _make_media(self) -> Iterator[tuple[str, float]]:
-        """Submit every missing card, clip and line at once; wait for the pictures and clips."""
+        """The lines go to the worker first; the staged stills render here meanwhile; then the
+        pictures (which may start from the stills), then the clips (which may start from those)."""
+        jobs = self.media.jobs
+        self.submitted = {"voice": [self._submit(job) for job, _ in jobs["voice"]]}
+        if self.staged is not None:
+            started = time.perf_counter()
+            for _ in film_stage.render_steps(self.staged, self.depth_sizes):
+                yield "staging", 0.1
+                if self.cancelled:
+                    return
+            self._timed("staging", started)
         started = time.perf_counter()
-        self.submitted = {
-            kind: [self._submit(job) for job, _ in jobs] for kind, jobs in self.media.jobs.items()
-        }
+        self.submitted["cards"] = [self._submit(job) for job, _ in jobs["cards"]]
         yield from self._wait(self.submitted["cards"], "images", 0.15)
         if self.cancelled:
             return
         self._timed("images", started)
+        self.submitted["video"] = [self._submit(job) for job, _ in jobs["video"]]
         if self.submitted["video"]:
             started = time.perf_counter()
             yield from self._wait(self.submitted["video"], "video", 0.3)
@@ -326,6 +410,8 @@ class FilmBuild:
             l_cuts=[shot.get("l_cut", 0.0) for shot in shots],
             gaps=[shot.get("line_gap", timeline.LINE_GAP) for shot in shots],
         )
+        if self.staged is not None and self.staged.fixed_cuts:  # the artist's markers are the cuts
+            self.timings, overruns = artist_layout.timings(self.staged.layout, film["fps"], speech)
         for index in overruns:
             self.report.warnings.append(
                 f"Shot {shots[index]['id']}'s lines need {self.timings[index].frames / film['fps']:.2f} s, "
@@ -387,18 +473,33 @@ class FilmBuild:
         for item, clip, model_fps, span in clips:
             if clip is not None:
                 item.frames = film_jobs.clip_frames(clip, model_fps, fps, span.frames)
+        staged_shots = self.staged.shots if self.staged is not None else [None] * len(shot_media)
+        for item, staged in zip(shot_media, staged_shots, strict=True):
+            if staged is not None and staged.frames and item.frames is None:
+                item.frames = staged.frames  # the staging's own frames: true parallax
         music = self.folder / "music.wav" if plan["style"].get("music", True) else None
         extras = self._extras()
         summary = timeline.layout(self.scene, plan, timings, shot_media, music, keys, request.fit, extras)
         delivery.configure(self.scene, self.preset)
         self.report.frames, self.report.duration = summary["frames"], summary["frames"] / fps
         self.report.shots = shot_records(plan, timings, shot_media, self.media.models)
+        for record, steered in zip(self.report.shots, self.media.steered, strict=True):
+            record["steered_by"] = steered
+        if self.staged is not None:
+            for record, staged in zip(self.report.shots, self.staged.shots, strict=True):
+                record["stage"] = {
+                    "camera": staged.camera.name,
+                    "still": str(staged.still),
+                    "rendered": staged.rendered,
+                }
+            self.report.staging = self.staged.record()
         self.report.sync["transitions"] = summary["transitions"]
         self.report.sync["sounds"] = film_sync.sound_records(extras.sounds, fps)
         self._timed("layout", started)
         if request.lip_sync:
             started = time.perf_counter()
-            rigs, warnings = film_sync.lip_sync_rigs(self.scene, plan)
+            stage = self.staged.stage.scene if self.staged and self.staged.stage else None
+            rigs, warnings = film_sync.lip_sync_rigs(self.scene, plan, stage)
             self.report.sync["lip_sync"] = rigs
             self.report.warnings.extend(warnings)
             self._timed("lip_sync", started)

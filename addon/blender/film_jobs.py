@@ -16,6 +16,8 @@ from pathlib import Path
 from ..core.audio import check_reference_clip
 from ..core.keys import artifact_key, file_digest
 from ..core.models import (
+    TASK_CONTROLNET,
+    TASK_IMAGE_TO_VIDEO,
     TASK_SPEECH,
     TASK_TEXT_TO_IMAGE,
     TASK_TEXT_TO_VIDEO,
@@ -24,7 +26,7 @@ from ..core.models import (
     weights_present,
 )
 from ..core.plan import shot_seed
-from ..core.validation import MAX_PROMPT_CHARS, BadInput, check_image_params
+from ..core.validation import MAX_PROMPT_CHARS, BadInput, check_edit_params, check_image_params
 from ..core.video import VideoRules, check_video_params, retime
 from ..core.voices import Voice, character_voice, check_style
 
@@ -79,8 +81,57 @@ def shot_models(
     return None, None, f"model '{wanted}' ({spec.task}) cannot make the {shot['path']} path from a prompt"
 
 
-def picture_job(plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime) -> dict:
-    """A storyboard card (no model) or a diffusion picture at the model's size, film's aspect."""
+def picture_size(film: dict, spec: ModelSpec) -> tuple[int, int]:
+    """The model's own size in the film's aspect (a model is off its training range at 1920 px;
+    the sequencer scales the picture to the frame)."""
+    longest = max(spec.defaults.get("width", 512), spec.defaults.get("height", 512))
+    scale = longest / max(film["width"], film["height"])
+    return tuple(max(64, round(side * scale / 8) * 8) for side in (film["width"], film["height"]))
+
+
+def depth_controlnet(registry: dict[str, ModelSpec], image: ModelSpec, models_folder: Path | None):
+    """An installed depth ControlNet for ``image``'s family, or None."""
+    for spec in registry.values():
+        if spec.task != TASK_CONTROLNET or spec.defaults.get("conditioning") != "depth":
+            continue
+        if spec.defaults.get("base_family") == image.family and weights_present(
+            spec, models_folder or Path()
+        ):
+            return spec
+    return None
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A shot's staged renders: the still (img2img source) and, for a depth ControlNet, the
+    depth map with the ControlNet's spec."""
+
+    still: Path
+    depth: Path | None = None
+    controlnet: ModelSpec | None = None
+
+
+DEFAULT_STRENGTH = 0.6  # how far an AI picture may stray from the staged still (img2img)
+
+
+def staged_edit(shot: dict, staged: Staged) -> tuple[dict, str]:
+    """The image job's edit that keeps the staged composition, and what steered it (for the report)."""
+    if staged.depth is not None and staged.controlnet is not None:
+        edit = check_edit_params(mode="depth", control=str(staged.depth), control_scale=1.0)
+        return (
+            edit.to_dict(),
+            f"depth of the staged camera ({staged.depth.name}) through {staged.controlnet.id}",
+        )
+    strength = shot.get("strength", DEFAULT_STRENGTH)
+    edit = check_edit_params(mode="image", source=str(staged.still), strength=strength)
+    return edit.to_dict(), f"img2img from the staged still ({staged.still.name}, strength {strength:g})"
+
+
+def picture_job(
+    plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime, staged: Staged | None = None
+) -> dict:
+    """A storyboard card (no model) or a diffusion picture at the model's size, film's aspect;
+    with a staging, the picture starts from the shot's staged still or depth."""
     film, style, shot = plan["film"], plan["style"], plan["shots"][index]
     if spec is None:
         return {
@@ -97,10 +148,7 @@ def picture_job(plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime
             ),
         }
     defaults = {"steps": 25, "guidance": 7.0, "width": 512, "height": 512, **spec.defaults}
-    # Paint at the model's own size in the film's aspect (a model is off its training range at
-    # 1920 px); the sequencer scales the picture to the frame.
-    scale = max(defaults["width"], defaults["height"]) / max(film["width"], film["height"])
-    width, height = (max(64, round(side * scale / 8) * 8) for side in (film["width"], film["height"]))
+    width, height = picture_size(film, spec)
     params = check_image_params(
         prompt=shot["prompt"][:MAX_PROMPT_CHARS],
         negative_prompt=shot.get("negative_prompt", "text, watermark, blurry"),
@@ -110,16 +158,19 @@ def picture_job(plan: dict, index: int, spec: ModelSpec | None, runtime: Runtime
         steps=defaults["steps"],
         guidance=defaults["guidance"],
     )
-    return {
-        "task": TASK_TEXT_TO_IMAGE,
-        "spec": spec.to_dict(),
-        "params": params.to_dict(),
-        **runtime.fields(),
-    }
+    job = {"task": TASK_TEXT_TO_IMAGE, "spec": spec.to_dict(), "params": params.to_dict(), **runtime.fields()}
+    if staged is not None:
+        job["edit"], job["steered_by"] = staged_edit(shot, staged)
+        if job["edit"]["mode"] == "depth":
+            job["controlnet"] = staged.controlnet.to_dict()
+    return job
 
 
-def video_job(plan: dict, index: int, spec: ModelSpec, runtime: Runtime) -> dict:
-    """A text-to-video job at the model's own size, frame count and fps."""
+def video_job(
+    plan: dict, index: int, spec: ModelSpec, runtime: Runtime, keyframe: Path | None = None
+) -> dict:
+    """A text-to-video job at the model's own size, frame count and fps; from ``keyframe`` (the
+    shot's staged or generated picture) when the model also takes a first frame."""
     shot = plan["shots"][index]
     rules = VideoRules.from_defaults(spec.defaults)
     defaults = {"steps": 30, "guidance": 5.0, **spec.defaults}
@@ -135,7 +186,10 @@ def video_job(plan: dict, index: int, spec: ModelSpec, runtime: Runtime) -> dict
         steps=defaults["steps"],
         guidance=defaults["guidance"],
     )
-    return {"task": "video", "spec": spec.to_dict(), "params": params.to_dict(), **runtime.fields()}
+    job = {"task": "video", "spec": spec.to_dict(), "params": params.to_dict(), **runtime.fields()}
+    if keyframe is not None and (rules.image_input or spec.task == TASK_IMAGE_TO_VIDEO):
+        job["image"] = str(keyframe)
+    return job
 
 
 def voices_for(
@@ -200,7 +254,7 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
 
 
 # Job fields that do not change what a job makes: where it runs, where it writes, who speaks.
-NOT_IN_KEY = ("output", "output_dir", "models_folder", "allow_online", "speaker", "reference")
+NOT_IN_KEY = ("output", "output_dir", "models_folder", "allow_online", "speaker", "reference", "steered_by")
 
 
 def keyed(folder: Path, shot_id: str, job: dict, suffix: str) -> Path:
@@ -229,6 +283,7 @@ class BuildMedia:
     jobs: dict[str, list[tuple[dict, Path]]] = field(default_factory=dict)  # kind -> jobs to run
     regenerated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    steered: list[str] = field(default_factory=list)  # per shot: what its picture started from
 
 
 def shot_media(
@@ -239,25 +294,38 @@ def shot_media(
     registry: dict[str, ModelSpec],
     voices: dict[str, tuple[Voice, ModelSpec]],
     runtime: Runtime,
+    staged: list[Staged] | None = None,
 ) -> BuildMedia:
-    """Every shot's card or picture, clip and lines, named by what makes them.
+    """Every shot's card, staged still or picture, clip and lines, named by what makes them.
 
     Only the files that do not exist yet become jobs: a shot whose prompt, seed, model, line
-    and voice did not change finds its media from an earlier build.
+    and voice did not change finds its media from an earlier build. ``staged``: each shot's
+    staged renders (the Blender side makes them); a shot without a model shows its still.
     """
     media = BuildMedia(jobs={"cards": [], "video": [], "voice": []})
     for index, shot in enumerate(plan["shots"]):
         image, video, why = shot_models(shot, image_model, video_model, registry, runtime.models_folder)
+        stage = staged[index] if staged else None
         if why:
-            media.warnings.append(f"Shot {shot['id']} is a previz card: {why}.")
+            media.warnings.append(
+                f"Shot {shot['id']} is {'staged previz' if stage else 'a previz card'}: {why}."
+            )
         media.models.append((image, video))
-        card_job = picture_job(plan, index, image, runtime)
-        card = keyed(folder / "cards", shot["id"], card_job, ".png")
-        wanted = [("cards", card_job, card, "output")]
+        wanted = []
+        if image is None and stage is not None:
+            card = stage.still
+            media.steered.append("staged previz still")
+        else:
+            card_job = picture_job(plan, index, image, runtime, stage if image is not None else None)
+            card = keyed(folder / "cards", shot["id"], card_job, ".png")
+            wanted.append(("cards", card_job, card, "output"))
+            media.steered.append(card_job.get("steered_by", "text prompt" if image else "storyboard card"))
         media.cards.append(card)
         clip = None
         if video is not None:
-            video_params = video_job(plan, index, video, runtime)
+            video_params = video_job(plan, index, video, runtime, card if stage is not None else None)
+            if "image" in video_params:
+                media.steered[-1] += f"; video from that keyframe ({card.name})"
             clip = keyed(folder / "video", shot["id"], video_params, "")
             wanted.append(("video", video_params, clip, "output_dir"))
         media.clips.append(clip)

@@ -9,7 +9,7 @@ from ..core.plan import shot_seed
 
 BACKENDS = {
     "director": "rules (offline)",
-    "images": "previz storyboard cards",
+    "images": "previz storyboard cards",  # a staged film says "staged previz"
     "video": "camera moves as animated strip transforms",
     "speech": "espeak-ng",
     "music": "procedural composer",
@@ -34,6 +34,7 @@ class FilmReport:
     regenerated: list[str] = field(default_factory=list)  # shots whose media this build made
     # What the sync layer placed: transitions, sound cues, captions, lip-synced rigs.
     sync: dict = field(default_factory=dict)
+    staging: dict = field(default_factory=dict)  # the 3D previz: scene, cameras, what was rendered
 
     backends: dict[str, str] = field(default_factory=lambda: dict(BACKENDS))
 
@@ -58,6 +59,7 @@ class FilmReport:
             "warnings": self.warnings,
             "regenerated": self.regenerated,
             "sync": self.sync,
+            "staging": self.staging,
         }
 
     def text(self) -> str:

@@ -129,13 +129,18 @@ def find_rig(scene: bpy.types.Scene, character: str) -> bpy.types.Object | None:
     return next((obj for obj in candidates if obj.name.casefold() == character.casefold()), None)
 
 
-def lip_sync_rigs(scene: bpy.types.Scene, plan: dict) -> tuple[list[dict], list[str]]:
-    """Key each speaking character's rig (when the scene has one) to that character's lines."""
+def lip_sync_rigs(
+    scene: bpy.types.Scene, plan: dict, stage: bpy.types.Scene | None = None
+) -> tuple[list[dict], list[str]]:
+    """Key each speaking character's rig to that character's lines: the artist's rig in the film
+    scene when there is one, else the stand-in's mouth on the stage."""
     records, warnings = [], []
     lines = [s for s in compat.all_strips(scene) if s.type == "SOUND" and s.get("storyloom_speaker")]
     for character in plan["characters"]:
         spoken = [s for s in lines if s["storyloom_speaker"] == character["name"]]
         rig = find_rig(scene, character["name"])
+        if rig is None and stage is not None:
+            rig = find_rig(stage, character["name"])
         if rig is None:
             continue
         lip_sync.prune(rig, scene)  # lines an earlier build made and this one did not

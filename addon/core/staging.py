@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from .scripts import NARRATOR
 
+PREVIZ = ("stage", "cards")  # a film's previz: 3D blocking, or flat storyboard cards
+ENGINES = ("workbench", "scene")  # what renders the staging: the clay look, or the scene's own
 FRAMINGS = ("wide", "medium", "close-up")
 LENS_MM = {"wide": 24.0, "medium": 40.0, "close-up": 85.0}
 LIGHTINGS = ("three-point", "low-key", "high-key", "golden-hour", "night")
@@ -45,7 +47,7 @@ FLOOR = (0.42, 0.42, 0.40)
 BACKDROP = (0.62, 0.62, 0.60)
 
 # The share of a subject's height each framing shows, and how high the frame's centre sits.
-_FRAME = {"close-up": (0.34, 0.88), "medium": (0.62, 0.70), "wide": (1.7, 0.50)}
+_FRAME = {"close-up": (0.34, 0.88), "medium": (0.9, 0.66), "wide": (1.7, 0.50)}
 # Degrees the camera turns off the subjects' front (a dialogue's singles look across the line).
 _ANGLE = {"close-up": 18.0, "medium": 10.0, "wide": 0.0}
 # A move's travel in the camera's own axes (x right, y up, z back) as a share of its distance.
