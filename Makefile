@@ -86,6 +86,7 @@ bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready build
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/film_stages.py
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/video_throughput.py
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/lip_sync.py
+	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/staging.py
 
 test: lint unit runtime-tests blender-tests
 

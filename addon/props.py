@@ -9,6 +9,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
+from .blender.film_stage import ENGINE_ITEMS, PREVIZ_ITEMS
 from .blender.film_sync import CAPTION_ITEMS
 from .blender.planning import PLANNER_ITEMS
 from .core.models import IMAGE_TASKS, TASK_CONTROLNET, TASK_SPEECH, load_registry
@@ -200,6 +201,11 @@ class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
     output: StringProperty(name="Output", subtype="FILE_PATH", default="//storyloom/film.mp4")
     planner: EnumProperty(name="Director", items=PLANNER_ITEMS)
     captions: EnumProperty(name="Captions", items=CAPTION_ITEMS, default="preset")
+    previz: EnumProperty(name="Previz", items=PREVIZ_ITEMS, default="stage")
+    stage_frames: BoolProperty(
+        name="Every Frame", description="Render every frame of the staging instead of one still per shot"
+    )
+    render_engine: EnumProperty(name="Staging Render", items=ENGINE_ITEMS, default="workbench")
     planner_model: StringProperty(name="Planner Model", description="Planner model id, or the server's model")
     planner_url: StringProperty(name="Server URL", default="http://127.0.0.1:11434")
     revise_note: StringProperty(

@@ -10,6 +10,7 @@ from bpy.props import BoolProperty, EnumProperty, StringProperty
 from ..addon.blender import film, project, shot_list
 from ..addon.blender.errors import USER_ERRORS
 from ..addon.blender.film_run import save_plan_beside_blend, start_build
+from ..addon.blender.film_stage import ENGINE_ITEMS, PREVIZ_ITEMS
 from ..addon.blender.film_sync import CAPTION_ITEMS
 from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice
 from ..addon.core import plan as plan_io
@@ -57,6 +58,12 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
         description="Moving shots from this text-to-video model when its weights are here (else previz)",
     )
     captions: EnumProperty(name="Captions", items=CAPTION_ITEMS, default="preset")
+    previz: EnumProperty(name="Previz", items=PREVIZ_ITEMS, default="stage")
+    stage_frames: BoolProperty(
+        name="Every Frame",
+        description="Render every frame of the staging (real camera moves, parallax), not a still per shot",
+    )
+    render_engine: EnumProperty(name="Staging Render", items=ENGINE_ITEMS, default="workbench")
     sfx_model: StringProperty(
         name="Sound Model",
         description="Sound cues from this text-to-audio model when its weights are here (else procedural)",
@@ -87,6 +94,9 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
             look=None if self.look == "AUTO" else self.look,
             png_sequence=output.with_suffix("") / "frames" if self.png_sequence else None,
             captions=self.captions,
+            previz=self.previz,
+            stage_frames=self.stage_frames,
+            render_engine=self.render_engine,
         )
 
     def execute(self, context: bpy.types.Context) -> set[str]:

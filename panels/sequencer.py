@@ -26,8 +26,12 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
         scene = context.scene
         settings = scene.storyloom_film
         layout.prop(settings, "brief", text="")
-        for name in ("preset", "look", "captions", "output", "planner"):
+        for name in ("preset", "look", "captions", "previz", "output", "planner"):
             layout.prop(settings, name)
+        if settings.previz == "stage":
+            row = layout.row(align=True)
+            row.prop(settings, "render_engine", text="")
+            row.prop(settings, "stage_frames", toggle=True)
         if settings.planner != "rules":
             layout.prop(settings, "planner_model")
         if settings.planner == "server":
@@ -42,6 +46,9 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
             "preset",
             "look",
             "captions",
+            "previz",
+            "stage_frames",
+            "render_engine",
             "output",
             "planner",
             "planner_model",

@@ -94,6 +94,25 @@ class VIEW3D_PT_storyloom_scene_image(bpy.types.Panel):
             row.operator("storyloom.set_plate", text=target.title(), icon=icon).target = target
 
 
+class VIEW3D_PT_storyloom_staging(bpy.types.Panel):
+    """The plan's 3D blocking: build or refresh it, render its previz stills."""
+
+    bl_label = "Staging"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Storyloom"
+    bl_parent_id = "VIEW3D_PT_storyloom"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        settings = context.scene.storyloom_film
+        layout.prop(settings, "render_engine", text="Render")
+        row = layout.row(align=True)
+        row.operator("storyloom.stage_plan", icon="OUTLINER_OB_CAMERA")
+        row.operator("storyloom.render_previz", icon="RENDER_STILL").engine = settings.render_engine
+        layout.prop(settings, "stage_frames")
+
+
 class NODE_PT_storyloom_image(bpy.types.Panel):
     """Textures from the shader editor, where materials are built."""
 
@@ -114,6 +133,7 @@ classes = (
     VIEW3D_PT_storyloom,
     VIEW3D_PT_storyloom_image,
     VIEW3D_PT_storyloom_scene_image,
+    VIEW3D_PT_storyloom_staging,
     NODE_PT_storyloom_image,
 )
 

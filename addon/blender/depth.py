@@ -46,7 +46,7 @@ def depth_range(scene: bpy.types.Scene, camera: bpy.types.Object) -> tuple[float
     clip_start, clip_end = camera.data.clip_start, camera.data.clip_end
     depths = []
     for obj in scene.objects:
-        if obj.type != "MESH" or not obj.visible_get():
+        if obj.type != "MESH" or not obj.visible_get(view_layer=_view_layer(scene)):
             continue
         for corner in obj.bound_box:
             depth = -(to_camera @ (obj.matrix_world @ Vector(corner))).z

@@ -14,7 +14,6 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
@@ -23,8 +22,8 @@ from ..core import director
 from ..core import plan as plan_io
 from ..core.atomic import write_atomic
 from ..core.keys import slug
-from ..core.models import ModelSpec, load_registry, weights_present
-from ..core.paths import StoryloomPathError, contained_path
+from ..core.models import load_registry, weights_present
+from ..core.paths import contained_path
 from ..core.presets import get_preset
 from ..core.runtime_probe import PREVIZ_MODULES, check_runtime_modules, modules_for
 from ..core.sound_design import check_transitions
@@ -45,74 +44,8 @@ from . import (
     timeline,
     transitions,
 )
-from .film_report import FilmReport, shot_records
-from .planning import PlannerChoice
-
-
-@dataclass
-class FilmRequest:
-    brief: str
-    output: Path
-    preset: str | None = None
-    title: str | None = None
-    look: str | None = None  # override the style bible's grade
-    denoise: bool = False
-    glare: bool = False
-    wav: bool = True
-    png_sequence: Path | None = None
-    duck_db: float = 12.0
-    duck_attack: float = 0.15
-    duck_release: float = 0.4
-    music_level: float = 0.6
-    # A text-to-image model spec for the shots' pictures (None: previz storyboard cards).
-    image_model: ModelSpec | None = None
-    # A text-to-video model spec for moving shots, used when its weights are here (else previz).
-    video_model: ModelSpec | None = None
-    planner: PlannerChoice = field(default_factory=PlannerChoice)
-    # Build from this plan (the scene's, after edits or revisions) instead of planning anew.
-    plan: dict | None = None
-    models_folder: Path | None = None
-    allow_online: bool = False
-    device: str = "auto"
-    memory_mode: str = "auto"
-    # The scene's voice table by character name (model, voice, language, speed, style, seed,
-    # reference): what the artist chose for each character's voice.
-    voices: dict[str, dict] = field(default_factory=dict)
-    runtime_python: str = ""  # checked for the packages the plan's backends import
-    # Render the final film in a second Blender, polled per tick (the interactive operator);
-    # headless builds render in this process.
-    render_in_background: bool = False
-    fit: str = "FILL"  # how a model's picture meets the frame: FILL or FIT (timeline.FITS)
-    # Captions: the preset's choice, always burned in, sidecars only, or none (film_sync).
-    captions: str = "preset"
-    # A text-to-audio model for the sound cues when its weights are here (else procedural).
-    sfx_model: ModelSpec | None = None
-    lip_sync: bool = True  # key the characters' rigs when the scene has them
-    # Previz: "stage" (3D blocking rendered with Workbench, or the scene's own camera markers)
-    # or "cards" (flat storyboard cards); every frame of the staging, or one still per shot.
-    previz: str = "stage"
-    stage_frames: bool = False
-    render_engine: str = "workbench"  # or "scene": the scene's own engine and materials
-
-
-def check_output(path: Path, extension: str) -> Path:
-    """Refuse an output path before any work: missing folder, unwritable folder, wrong type."""
-    path = Path(path).expanduser().resolve()
-    if path.suffix.lower() != extension:
-        raise BadInput(f"The output {path.name} must end in {extension} for this preset.")
-    if not path.parent.is_dir():
-        raise StoryloomPathError(
-            f"The output folder {path.parent} does not exist: create it or choose another."
-        )
-    probe = path.parent / f".storyloom-write-test-{time.time_ns()}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise StoryloomPathError(
-            f"The output folder {path.parent} is not writable ({error.strerror})."
-        ) from None
-    return path
+from .film_report import FilmReport, add_job_records, shot_records
+from .film_request import FilmRequest, check_output
 
 
 class FilmBuild:
@@ -126,6 +59,7 @@ class FilmBuild:
         self.preset = get_preset(request.preset) if request.preset else None
         self.cancelled = False
         self._trackers: list[JobTracker] = []
+        self.job_results: dict[Path, dict] = {}
         self.report = FilmReport(output=Path(request.output))
         if request.image_model is not None:
             self.report.backends["images"] = (
@@ -274,6 +208,9 @@ class FilmBuild:
         voices = film_jobs.voices_for(plan, request.voices, registry, request.models_folder)
         self.folder = contained_path(self.media_root, f"films/{slug(plan['film']['title'])}")
         self.staged = self._stage(plan)
+        staged_inputs, self.depth_sizes = film_stage.staged_inputs(
+            self.staged, plan, registry, request.image_model, request.models_folder
+        )
         self.media = film_jobs.shot_media(
             plan,
             self.folder,
@@ -282,7 +219,7 @@ class FilmBuild:
             registry,
             voices,
             runtime,
-            self._staged_inputs(plan, registry),
+            staged_inputs,
         )
         planned_here = request.plan is None and request.planner.kind != "rules"
         if request.runtime_python and planned_here:  # an LLM's plan names models not checked yet
@@ -316,25 +253,6 @@ class FilmBuild:
         staged = film_stage.prepare(self.scene, plan, self.folder, request.render_engine)
         self._timed("stage_build", started)
         return staged
-
-    def _staged_inputs(self, plan: dict, registry: dict) -> list[film_jobs.Staged] | None:
-        """What each shot's AI picture starts from: the depth of its staged camera when a depth
-        ControlNet for the image model is here, else its staged still (img2img)."""
-        self.depth_sizes: dict[str, tuple[int, int]] = {}
-        if self.staged is None:
-            return None
-        image = self.request.image_model
-        controlnet = (
-            film_jobs.depth_controlnet(registry, image, self.request.models_folder) if image else None
-        )
-        if controlnet is not None:
-            film_stage.use_depth(self.staged, {shot["id"] for shot in plan["shots"]})
-            size = film_jobs.picture_size(plan["film"], image)
-            self.depth_sizes = {shot["id"]: size for shot in plan["shots"]}
-        return [
-            film_jobs.Staged(shot.still, shot.depth, controlnet if shot.depth else None)
-            for shot in self.staged.shots
-        ]
 
     def _staged_timeline(self) -> Iterator[tuple[str, float]]:
         """Markers and camera moves on the film's timing; with ``stage_frames``, every frame."""
@@ -373,6 +291,11 @@ class FilmBuild:
             started = time.perf_counter()
             yield from self._wait(self.submitted["video"], "video", 0.3)
             self._timed("video", started)
+        self.job_results = {  # what the worker says it made, by output: the report's job records
+            Path(job.get("output") or job["output_dir"]): tracker.state.result or {}
+            for kind in ("cards", "video")
+            for (job, _), tracker in zip(jobs[kind], self.submitted[kind], strict=True)
+        }
 
     def _grade(self) -> Iterator[tuple[str, float]]:
         """Each shot's still through the look group, one per tick."""
@@ -483,16 +406,7 @@ class FilmBuild:
         delivery.configure(self.scene, self.preset)
         self.report.frames, self.report.duration = summary["frames"], summary["frames"] / fps
         self.report.shots = shot_records(plan, timings, shot_media, self.media.models)
-        for record, steered in zip(self.report.shots, self.media.steered, strict=True):
-            record["steered_by"] = steered
-        if self.staged is not None:
-            for record, staged in zip(self.report.shots, self.staged.shots, strict=True):
-                record["stage"] = {
-                    "camera": staged.camera.name,
-                    "still": str(staged.still),
-                    "rendered": staged.rendered,
-                }
-            self.report.staging = self.staged.record()
+        add_job_records(self.report, self.media, self.job_results, self.staged)
         self.report.sync["transitions"] = summary["transitions"]
         self.report.sync["sounds"] = film_sync.sound_records(extras.sounds, fps)
         self._timed("layout", started)

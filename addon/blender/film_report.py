@@ -117,3 +117,28 @@ def shot_records(plan: dict, timings: list, shot_media: list, models: list) -> l
             }
         )
     return records
+
+
+def add_job_records(report: FilmReport, media, job_results: dict, staged) -> None:
+    """Each shot's record gains what steered its picture, what the worker says conditioned its
+    media (this build's jobs), and its staged camera and still."""
+    for record, steered, card, clip in zip(
+        report.shots, media.steered, media.cards, media.clips, strict=True
+    ):
+        record["steered_by"] = steered
+        record["jobs"] = _job_records(job_results.get(card), job_results.get(clip))
+    if staged is None:
+        return
+    for record, shot in zip(report.shots, staged.shots, strict=True):
+        record["stage"] = {"camera": shot.camera.name, "still": str(shot.still), "rendered": shot.rendered}
+    report.staging = staged.record()
+
+
+def _job_records(picture: dict | None, clip: dict | None) -> dict:
+    records = {}
+    if picture:
+        records["picture"] = {"output": picture.get("output"), "control": picture.get("control", "")}
+    if clip:
+        chunks = clip.get("chunks") or [{}]
+        records["video"] = {"output": clip.get("output_dir"), "first_frame_from": chunks[0].get("image", "")}
+    return records

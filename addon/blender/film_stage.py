@@ -14,13 +14,23 @@ from pathlib import Path
 
 import bpy
 
+from ..core.models import ModelSpec
 from ..core.staging import ENGINES
 from ..core.sync import ShotTiming
 from . import artist_layout, stage_build, stage_render
 from .depth import render_depth
+from .film_jobs import Staged, depth_controlnet, picture_size
 from .render_state import borrowed
 
 FIRST_FRAME = 1
+PREVIZ_ITEMS = (
+    ("stage", "3D Staging", "Block the plan in 3D (or use the scene's camera markers) and render it"),
+    ("cards", "Storyboard Cards", "Flat storyboard cards with the shot's description"),
+)
+ENGINE_ITEMS = (
+    ("workbench", "Workbench Clay", "Studio light, object colours, shadows and cavity: fast and clean"),
+    ("scene", "Scene's Engine", "The scene's own render engine, lights and materials"),
+)
 
 
 @dataclass
@@ -50,10 +60,10 @@ class FilmStage:
     def fixed_cuts(self) -> bool:
         return self.layout is not None and self.layout.by_marker
 
-    def changes(self, camera: bpy.types.Object) -> list:
+    def changes(self, camera: bpy.types.Object, samples: str = "8") -> list:
         """What a render of ``camera`` borrows; marker bindings are lifted so it stays the camera."""
         unbind = [(marker, "camera", None) for marker in self.scene.timeline_markers if marker.camera]
-        look = stage_render.render_changes(self.scene, camera, self.engine, self.lighting)
+        look = stage_render.render_changes(self.scene, camera, self.engine, self.lighting, samples)
         if self.engine == "workbench":
             look.append((self.scene.display.shading, "color_type", self.colours))
         return [*unbind, *look]
@@ -109,11 +119,22 @@ def prepare(scene: bpy.types.Scene, plan: dict, folder: Path, engine: str) -> Fi
     return staged
 
 
-def use_depth(staged: FilmStage, shot_ids: set[str]) -> None:
-    """Name the depth maps the shots steered by a depth ControlNet need."""
-    for shot in staged.shots:
-        if shot.shot in shot_ids:
+def staged_inputs(
+    staged: FilmStage | None, plan: dict, registry: dict, image: ModelSpec | None, models_folder: Path | None
+) -> tuple[list[Staged] | None, dict[str, tuple[int, int]]]:
+    """What each shot's AI picture starts from, and the depth maps' sizes: the depth of its staged
+    camera when a depth ControlNet for the image model is here, else its staged still (img2img)."""
+    if staged is None:
+        return None, {}
+    controlnet = depth_controlnet(registry, image, models_folder) if image is not None else None
+    sizes = {}
+    if controlnet is not None:
+        size = picture_size(plan["film"], image)
+        for shot in staged.shots:
             shot.depth = shot.still.with_name(f"{shot.still.stem}-depth.png")
+            sizes[shot.shot] = size
+    inputs = [Staged(shot.still, shot.depth, controlnet if shot.depth else None) for shot in staged.shots]
+    return inputs, sizes
 
 
 def render_steps(staged: FilmStage, size_for_depth: dict[str, tuple[int, int]]) -> Iterator[str]:
@@ -150,7 +171,8 @@ def frame_steps(staged: FilmStage, spans: list, folder: Path) -> Iterator[str]:
             key = stage_render.frames_key(shot.key, scene, shot.camera, first, last)
         target = folder / "stage" / f"{shot.shot}-{key}"
         if not target.is_dir():
-            for _ in stage_render.render_frames(scene, first, last, target, staged.changes(shot.camera)):
+            changes = staged.changes(shot.camera, samples="FXAA")
+            for _ in stage_render.render_frames(scene, first, last, target, changes):
                 yield shot.shot
             shot.rendered.append("frames")
         shot.frames = sorted(target.glob("frame_*.png"))

@@ -26,9 +26,12 @@ LOOK_VERSION = 1  # a new clay look renders every still again
 SHADOW = {"low-key": 0.85, "night": 0.8, "high-key": 0.25, "golden-hour": 0.6, "three-point": 0.5}
 
 
-def previz_look(scene: bpy.types.Scene, lighting: str) -> list[tuple[object, str, object]]:
+def previz_look(
+    scene: bpy.types.Scene, lighting: str, samples: str = "8"
+) -> list[tuple[object, str, object]]:
     """Workbench settings for a clay render: studio light, object colours, shadows and cavity,
-    the key light's direction for the shadows."""
+    the key light's direction for the shadows. ``samples``: anti-aliasing ("8" for stills;
+    "FXAA", about 2.5x faster, for every-frame renders)."""
     shading, display = scene.display.shading, scene.display
     key = lights(lighting)[0].offset
     direction = Vector(key).normalized()
@@ -44,10 +47,13 @@ def previz_look(scene: bpy.types.Scene, lighting: str) -> list[tuple[object, str
         (scene.view_settings, "view_transform", "Standard"),
         (scene.view_settings, "look", "None"),
         (scene.render, "film_transparent", False),
+        (display, "render_aa", samples),
     ]
 
 
-def render_changes(scene, camera, engine: str, lighting: str) -> list[tuple[object, str, object]]:
+def render_changes(
+    scene, camera, engine: str, lighting: str, samples: str = "8"
+) -> list[tuple[object, str, object]]:
     """What a staging render borrows: this camera, the 3D scene only, the look for ``engine``."""
     changes = [
         (scene, "camera", camera),
@@ -55,7 +61,7 @@ def render_changes(scene, camera, engine: str, lighting: str) -> list[tuple[obje
         (scene.render, "use_compositing", False),
         (scene.render, "resolution_percentage", 100),
     ]
-    return changes + (previz_look(scene, lighting) if engine == "workbench" else [])
+    return changes + (previz_look(scene, lighting, samples) if engine == "workbench" else [])
 
 
 def _numbers(values, places: int = 4) -> list[float]:

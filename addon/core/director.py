@@ -17,7 +17,7 @@ from .presets import get_preset
 from .scripts import NARRATOR, ScriptShot, speaking_seconds, templates, write_script
 from .scripts.lexicon import STOPWORDS
 from .sounds import AMBIENCES, resolve_sound
-from .staging import LENS_MM, framing_of, lighting_for, short_label
+from .staging import LENS_MM, TIMES, framing_of, lighting_for, short_label
 from .validation import check_text
 from .voices import ESPEAK_STYLES
 
@@ -339,9 +339,9 @@ def _staging(analysis, shot: ScriptShot, props: list[str]) -> dict:
         staged["subject"] = speakers[0]
     elif framing != "wide" and props and not speakers:
         staged["subject"] = props[0]  # a narrated detail or product shot shows the thing itself
-    if analysis.setting:
-        place = re.sub(r"^\S+\s+", "", analysis.setting)  # without its preposition: "workshop"
-        staged["location"] = strip_article(place).strip()[:120] or "Set"
+    place = strip_article(re.sub(r"^\S+\s+", "", analysis.setting)).strip()  # "in a workshop": workshop
+    if place and place.lower() not in TIMES:  # "at night" is the lighting's, not a set
+        staged["location"] = place[:120]
     return staged
 
 
@@ -349,9 +349,8 @@ def _props(analysis) -> list[str]:
     """What the film is about, as a labelled thing on the set ("a broken robot": broken robot)."""
     topic = strip_article(analysis.topic)
     question = re.match(r"(?:how|why|what)\s+", topic, re.I)  # "how vaccines work": vaccines
-    label = short_label(
-        topic[question.end() :] if question else topic, STOPWORDS.get(analysis.language, frozenset())
-    )
+    stop = STOPWORDS.get(analysis.language, frozenset())
+    label = short_label(topic[question.end() :] if question else topic, stop, analysis.language == "en")
     if question:
         label = " ".join(label.split()[:1])
     if not label or label.casefold() in {c.name.casefold() for c in analysis.characters}:

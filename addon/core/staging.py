@@ -188,15 +188,27 @@ WORLD = {
 }
 
 
-def short_label(phrase: str, stopwords: frozenset[str] = frozenset()) -> str:
+# Words that end a noun phrase in English briefs ("a dragon who...", "a bakery called...").
+_LABEL_BREAKS = frozenset("who that which called named every through while is are was were".split())
+_OWNERS = frozenset("a an the our my your their his her its".split())
+# When a scene happens is not where: "at night" is lighting, not a set.
+TIMES = frozenset(
+    "night midnight dawn sunrise sunset dusk noon morning evening nuit aube matin soir nacht morgen "
+    "abend noche mañana tarde amanecer".split()
+)
+
+
+def short_label(phrase: str, stopwords: frozenset[str] = frozenset(), english: bool = False) -> str:
     """A prop's label from a noun phrase: its first words up to a function word, at most three
     ("a broken robot that sings" -> "broken robot")."""
-    words = re.findall(r"[\w'-]+", phrase)
-    while words and words[0].lower() in stopwords | {"a", "an", "the"}:
+    words = re.findall(r"[^\s,.;:!?()\"«»“”„]+", phrase)
+    breaks = stopwords | (_LABEL_BREAKS if english else frozenset())
+    while words and words[0].lower() in stopwords | _OWNERS:
         words.pop(0)
     label: list[str] = []
     for word in words:
-        if label and (word.lower() in stopwords or len(label) == 3):
+        verb = english and word.lower().endswith("ing") and len(word) > 5  # "teaching", "mending"
+        if label and (word.lower() in breaks or verb or len(label) == 3):
             break
         label.append(word)
     return " ".join(label)

@@ -158,6 +158,16 @@ def editing_of(shot: dict) -> str:
     return f"{shot['transition']}{j_cut}, {shot['mood']}, sfx: {', '.join(sounds) or '-'}"
 
 
+def staging_of(plan: dict) -> list[str]:
+    """Where and how each shot is blocked, in one reviewable line per shot; the props and light."""
+    shots = [
+        f"{shot['framing']} {shot['lens']:g} mm on {shot.get('subject') or 'the group'}"
+        f" at {shot.get('location') or 'the set'}"
+        for shot in plan["shots"]
+    ]
+    return [f"lighting {plan['style']['lighting']}, props: {', '.join(plan['props']) or '-'}", *shots]
+
+
 def test_plans_match_the_snapshot(plans):
     current = {
         case.brief: {
@@ -167,6 +177,7 @@ def test_plans_match_the_snapshot(plans):
             "lines": [f"{speaker}: {text}" for speaker, text in lines_of(plans[case.brief])],
             "prompts": [shot["prompt"] for shot in plans[case.brief]["shots"]],
             "editing": [editing_of(shot) for shot in plans[case.brief]["shots"]],
+            "staging": staging_of(plans[case.brief]),
         }
         for case in CORPUS
     }

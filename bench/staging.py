@@ -1,0 +1,97 @@
+"""Benchmark: the 3D staging against the old storyboard cards, per stage, for one 30-second 1080p
+film (target for the default path, staging + stills: total <= 60 s on 2 cores).
+
+    make bench      (or: STORYLOOM_RUNTIME_PYTHON=... python bench/staging.py [--every-frame])
+
+Three builds of the same brief side by side: ``cards`` (flat storyboard cards, the old default),
+``stage`` (3D blocking, one Workbench still per shot: the default) and, with ``--every-frame``,
+``frames`` (every frame of the staging rendered: true parallax; slow, so not in ``make bench``).
+A fourth column rebuilds the staged film after moving one camera: only that shot renders.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BRIEF = 'A 30 second scene in a workshop. Ana: "It was you!" Ben: "It was the cat." Ana: "We have no cat."'
+
+
+def build(python: str, folder: Path, previz: str, every_frame: bool = False, plan: dict | None = None):
+    """One build's report; the scene stays loaded (the rebuild column reuses it)."""
+    import bpy
+
+    from addon.blender.film import FilmBuild, FilmRequest, run_to_end
+    from addon.runtime.client import WorkerClient
+
+    request = FilmRequest(brief=BRIEF, output=folder / "film.mp4", previz=previz, stage_frames=every_frame)
+    request.plan = plan
+    client = WorkerClient(python, folder / "worker.log", env={"HF_HUB_OFFLINE": "1"})
+    client.start()
+    try:
+        started = time.perf_counter()
+        report = run_to_end(FilmBuild(bpy.context.scene, request, client, folder / "media"))
+        report.stages["wall"] = time.perf_counter() - started
+    finally:
+        client.shutdown()
+    return report
+
+
+def main() -> int:
+    python = os.environ.get("STORYLOOM_RUNTIME_PYTHON", sys.executable)
+    every_frame = "--every-frame" in sys.argv
+    import bpy
+
+    from addon import props
+    from addon.core import plan as plan_io
+
+    if not hasattr(bpy.types.Scene, "storyloom_film"):
+        props.register()
+    columns: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as temp:
+        tmp = Path(temp)
+        for name, previz, frames in (
+            ("cards", "cards", False),
+            ("stage", "stage", False),
+            ("frames", "stage", True),
+        ):
+            if frames and not every_frame:
+                continue
+            bpy.ops.wm.read_homefile(use_empty=True)
+            folder = tmp / name
+            folder.mkdir()
+            report = build(python, folder, previz, frames)
+            columns[name] = report.stages
+            if name == "stage":  # move one camera, rebuild the same plan
+                stage = bpy.context.scene["storyloom_stage"]
+                stage.objects["Storyloom sh020"].location.x += 0.4
+                plan = plan_io.from_json(bpy.context.scene["storyloom_plan"])
+                again = build(python, folder, "stage", plan=plan)
+                columns["rebuild"] = again.stages
+                print(f"rebuild after moving sh020's camera rendered: {again.staging['rendered']}")
+    stages = list(dict.fromkeys(stage for stages in columns.values() for stage in stages))
+    names = list(columns)
+    print(f"\n30 s 1080p film, seconds per stage (2 cores); brief: {BRIEF}")
+    print(f"{'stage':<14}" + "".join(f"{name:>10}" for name in names))
+    for stage in stages:
+        print(f"{stage:<14}" + "".join(f"{columns[name].get(stage, 0.0):>10.2f}" for name in names))
+    total = {name: sum(v for k, v in columns[name].items() if k != "wall") for name in names}
+    print(f"{'total':<14}" + "".join(f"{total[name]:>10.2f}" for name in names))
+    ratio = total["stage"] / total["cards"]
+    print(
+        f"\nstaging + stills vs cards: {ratio:.2f}x; "
+        f"default path total {total['stage']:.1f} s (target <= 60 s)"
+    )
+    if "frames" in total:
+        print(f"every frame vs stills: {total['frames'] / total['stage']:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
