@@ -13,6 +13,11 @@ from ..addon.core.paths import contained_path
 from ..addon.core.sync import ShotTiming
 
 
+def film_scene(scene: bpy.types.Scene) -> bpy.types.Scene:
+    """The film scene a stage scene belongs to (run from the stage itself), else ``scene``."""
+    return next((s for s in bpy.data.scenes if s.get(stage_build.STAGE_KEY) == scene), scene)
+
+
 def scene_plan(scene: bpy.types.Scene) -> dict:
     text = scene.get("storyloom_plan")
     if not text:
@@ -43,9 +48,10 @@ class STORYLOOM_OT_stage_plan(bpy.types.Operator):
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
+        scene = film_scene(context.scene)
         try:
-            plan = scene_plan(context.scene)
-            result = stage_build.build(context.scene, plan)
+            plan = scene_plan(scene)
+            result = stage_build.build(scene, plan)
             stage_build.bind(result, plan, planned_timings(plan), moves=True)
         except USER_ERRORS as error:
             self.report({"ERROR"}, str(error))
@@ -73,14 +79,12 @@ class STORYLOOM_OT_render_previz(bpy.types.Operator):
     engine: EnumProperty(name="Render", items=film_stage.ENGINE_ITEMS, default="workbench")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        scene = context.scene
-        # Run from a stage scene itself: render the staging of the film scene it belongs to.
-        film_scene = next((s for s in bpy.data.scenes if s.get(stage_build.STAGE_KEY) == scene), scene)
+        scene = film_scene(context.scene)
         try:
-            plan = scene_plan(film_scene)
+            plan = scene_plan(scene)
             media = project.media_folder(create=True)
             folder = contained_path(media.path, f"previz/{slug(plan['film']['title'])}")
-            staged = film_stage.prepare(film_scene, plan, folder, self.engine)
+            staged = film_stage.prepare(scene, plan, folder, self.engine)
             for _ in film_stage.render_steps(staged, {}):
                 pass
         except USER_ERRORS as error:

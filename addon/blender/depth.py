@@ -19,7 +19,7 @@ from mathutils import Vector
 from ..core.validation import BadInput
 from . import compat
 from .image_io import save_render_result
-from .render_state import borrowed, own_render_slot, quick_cycles
+from .render_state import borrowed, own_render_slot, quick_cycles, render
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def render_depth(scene: bpy.types.Scene, output: Path, size: tuple[int, int]) ->
     try:
         # A render of our own, in a slot of its own: the artist's last render stays as it was.
         with borrowed(changes), own_render_slot():
-            bpy.ops.render.render(scene=scene.name)
+            render(scene)
             save_render_result(scene, output)
     finally:
         bpy.data.materials.remove(material)

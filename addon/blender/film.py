@@ -236,9 +236,11 @@ class FilmBuild:
         report.regenerated = self.media.regenerated
         if self.staged is not None:
             report.warnings.extend(self.staged.warnings)
-            report.backends["images"] = (
-                f"staged previz ({self.staged.record()['source']}, {request.render_engine})"
-            )
+            staging = f"{self.staged.record()['source']}, {request.render_engine}"
+            if request.image_model is None:
+                report.backends["images"] = f"staged previz ({staging})"
+            else:
+                report.backends["images"] += f", steered by the staging ({staging})"
 
     def _stage(self, plan: dict) -> film_stage.FilmStage | None:
         """The plan staged in 3D (or fitted to the scene's camera markers); None for cards."""

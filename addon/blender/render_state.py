@@ -39,6 +39,17 @@ def quick_cycles(scene: bpy.types.Scene, samples: int = 1) -> list[tuple[object,
     ]
 
 
+def render(scene: bpy.types.Scene) -> None:
+    """Render ``scene`` at its current frame: the window's scene, or another (a stage) made the
+    context's for the render, so its animation is evaluated at that frame (``render(scene=...)``
+    renders another scene without re-evaluating its animation)."""
+    if scene == bpy.context.scene:
+        bpy.ops.render.render()
+        return
+    with bpy.context.temp_override(scene=scene, view_layer=scene.view_layers[0]):
+        bpy.ops.render.render()
+
+
 HELPER_SLOT = "Storyloom Helper"
 
 

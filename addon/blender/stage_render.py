@@ -19,7 +19,7 @@ from ..core.atomic import atomic_folder
 from ..core.keys import artifact_key
 from ..core.staging import lights
 from .image_io import save_render_result
-from .render_state import borrowed, own_render_slot
+from .render_state import borrowed, own_render_slot, render
 
 LOOK_VERSION = 1  # a new clay look renders every still again
 # How dark the shadows fall, by the style bible's lighting.
@@ -146,7 +146,7 @@ def render_still(scene: bpy.types.Scene, frame: int, path: Path, changes: list) 
     """Render ``scene`` at ``frame`` with ``changes`` borrowed; the PNG lands atomically."""
     with borrowed([*changes, (scene, "frame_current", frame)]), own_render_slot():
         scene.frame_set(frame)
-        bpy.ops.render.render(scene=scene.name)
+        render(scene)
         return save_render_result(scene, path)
 
 

@@ -206,7 +206,7 @@ def test_regenerate_keeps_each_shots_model_and_pictures_fill_the_frame(storyloom
     assert bpy.ops.storyloom.build_film(from_scene_plan=True, output=str(output)) == {"FINISHED"}
     report = json.loads(output.with_suffix(".report.json").read_text())
     assert [shot["made_with"] for shot in report["shots"]] == ["tiny-sd-fast", "previz"]
-    assert any("sh020 is a previz card" in w and "'sdxl' has no weights" in w for w in report["warnings"])
+    assert any("sh020 is staged previz" in w and "'sdxl' has no weights" in w for w in report["warnings"])
     with av.open(str(output)) as container:
         size = (container.streams.video[0].width, container.streams.video[0].height)
     assert size == ((1920, 1080) if preset == "youtube" else (1080, 1920))
