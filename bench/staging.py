@@ -69,7 +69,7 @@ def main() -> int:
             report = build(python, folder, previz, frames)
             columns[name] = report.stages
             if name == "stage":  # move one camera, rebuild the same plan
-                stage = bpy.context.scene["storyloom_stage"]
+                stage = bpy.context.scene["storyloom_stage_scene"]
                 stage.objects["Storyloom sh020"].location.x += 0.4
                 plan = plan_io.from_json(bpy.context.scene["storyloom_plan"])
                 again = build(python, folder, "stage", plan=plan)

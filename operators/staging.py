@@ -74,7 +74,7 @@ class STORYLOOM_OT_render_previz(bpy.types.Operator):
 
     bl_idname = "storyloom.render_previz"
     bl_label = "Render Previz"
-    bl_options = {"REGISTER"}
+    bl_options = {"REGISTER", "UNDO"}
 
     engine: EnumProperty(name="Render", items=film_stage.ENGINE_ITEMS, default="workbench")
 
@@ -83,10 +83,12 @@ class STORYLOOM_OT_render_previz(bpy.types.Operator):
         try:
             plan = scene_plan(scene)
             media = project.media_folder(create=True)
-            folder = contained_path(media.path, f"previz/{slug(plan['film']['title'])}")
+            # The film's own folder: a film build after this reuses every still rendered here.
+            folder = contained_path(media.path, f"films/{slug(plan['film']['title'])}")
             staged = film_stage.prepare(scene, plan, folder, self.engine)
             for _ in film_stage.render_steps(staged, {}):
                 pass
+            film_stage.bind(staged, plan, planned_timings(plan), moves=True)
         except USER_ERRORS as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}

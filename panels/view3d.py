@@ -110,7 +110,6 @@ class VIEW3D_PT_storyloom_staging(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("storyloom.stage_plan", icon="OUTLINER_OB_CAMERA")
         row.operator("storyloom.render_previz", icon="RENDER_STILL").engine = settings.render_engine
-        layout.prop(settings, "stage_frames")
 
 
 class NODE_PT_storyloom_image(bpy.types.Panel):

@@ -15,6 +15,8 @@ from ..core.sync import ShotTiming
 from .stand_ins import OWNER
 
 LEAD_IN = 0.3  # seconds of picture before a shot's first line
+FIRST_FRAME = 1
+BEFORE_MARKERS = "storyloom_plan_before_markers"  # the plan as it was before the markers' shots
 
 
 @dataclass
@@ -29,9 +31,17 @@ class ArtistLayout:
 def find(scene: bpy.types.Scene, plan: dict) -> ArtistLayout | None:
     """The scene's own layout, if it has one; None leaves the film to the staging."""
     markers = sorted(scene.timeline_markers, key=lambda marker: marker.frame)
-    warnings = []
+    warnings: list[str] = []
     unbound = [m.name for m in markers if m.camera is None]
-    bound = [m for m in markers if m.camera is not None and not m.camera.get(OWNER)]
+    others = [m for m in markers if m.camera is not None and m.camera.type != "CAMERA"]
+    if others:  # Ctrl+B binds any object; only a camera can film a shot
+        warnings.append(
+            f"Markers {', '.join(m.name for m in others[:6])} are bound to objects that are not "
+            "cameras: they are not cuts."
+        )
+    bound = [
+        m for m in markers if m.camera is not None and m.camera.type == "CAMERA" and not m.camera.get(OWNER)
+    ]
     if bound and unbound:
         warnings.append(
             f"Markers {', '.join(unbound[:6])} have no camera bound: they are not cuts "
@@ -46,6 +56,11 @@ def find(scene: bpy.types.Scene, plan: dict) -> ArtistLayout | None:
             frames.append(marker.frame)
             cameras.append(marker.camera)
         end = max(scene.frame_end + 1, frames[-1] + 1)
+        if len(frames) != len(plan["shots"]):
+            warnings.append(
+                f"The scene's {len(frames)} camera markers are the film's shots (the plan had "
+                f"{len(plan['shots'])}); the plan as it was is kept in the scene's '{BEFORE_MARKERS}'."
+            )
         return ArtistLayout(cameras, frames, end, True, warnings)
     named = [scene.objects.get(shot["id"]) for shot in plan["shots"]]
     if named and all(obj is not None and obj.type == "CAMERA" for obj in named):
@@ -78,7 +93,8 @@ def fit_plan(plan: dict, layout: ArtistLayout) -> None:
         base = dict(shots[min(index, len(shots) - 1)])
         base["id"] = f"sh{(index + 1) * 10:03d}"
         base["camera"] = "static"  # the artist's camera moves by itself
-        base["duration_hint"] = max(0.5, (_end(layout, index) - layout.frames[index]) / plan["film"]["fps"])
+        start = FIRST_FRAME if index == 0 else layout.frames[index]
+        base["duration_hint"] = max(0.5, (_end(layout, index) - start) / plan["film"]["fps"])
         base["lines"] = []
         base.pop("j_cut", None), base.pop("l_cut", None)
         if index:
@@ -95,12 +111,13 @@ def _end(layout: ArtistLayout, index: int) -> int:
 
 
 def timings(layout: ArtistLayout, fps: int, speech: list[float]) -> tuple[list[ShotTiming], list[int]]:
-    """Shot timings on the markers (film frame 0 is the first marker); shots whose lines run
-    past their cut are returned as overruns (the line is kept; the next cut stays)."""
-    origin = layout.frames[0]
+    """Shot timings on the markers: the film's frames are the scene's (a cut on a marker's frame;
+    the first shot starts with the film); shots whose lines run past their cut are returned as
+    overruns (the line is kept; the next cut stays)."""
     result, overruns = [], []
     for index, length in enumerate(speech):
-        start, end = layout.frames[index] - origin, _end(layout, index) - origin
+        start = 0 if index == 0 else layout.frames[index] - FIRST_FRAME
+        end = _end(layout, index) - FIRST_FRAME
         voice_start = start / fps + (LEAD_IN if length else 0.0)
         if voice_start + length > end / fps:
             overruns.append(index)

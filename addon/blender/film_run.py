@@ -21,6 +21,7 @@ from ..core.validation import BadInput
 from ..prefs import get_preferences
 from . import film, project, worker_session
 from .planning import PLANNERS, PlannerChoice
+from .stage_build import STAGE_KEY
 
 
 def start_build(
@@ -40,6 +41,12 @@ def start_build(
     ``sfx_model``: a text-to-audio model id (Stable Audio) for the sound cues, used when its
     weights are here; otherwise the procedural library makes them.
     """
+    stage_of = next((s for s in bpy.data.scenes if s.get(STAGE_KEY) == scene), None)
+    if stage_of is not None:
+        raise BadInput(
+            f"'{scene.name}' is the stage of '{stage_of.name}': build the film from '{stage_of.name}' "
+            "(its staging is refreshed from there)."
+        )
     check_runtime(scene, request, image_model, video_model, planner)
     if planner is not None:
         if planner.kind not in PLANNERS:

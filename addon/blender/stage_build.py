@@ -22,7 +22,8 @@ from ..core.sync import ShotTiming
 from . import stand_ins
 from .stand_ins import OWNER
 
-STAGE_KEY = "storyloom_stage"  # the film scene's pointer to its stage scene
+STAGE_KEY = "storyloom_stage_scene"  # the film scene's pointer to its stage scene
+MARKERS_KEY = "storyloom_markers"  # the names of the markers Storyloom put on the stage
 COLLECTIONS = {
     "set": "Storyloom Sets",
     "cast": "Storyloom Cast",
@@ -56,6 +57,7 @@ def stage_scene(scene: bpy.types.Scene, create: bool = True) -> bpy.types.Scene 
         return None
     stage = bpy.data.scenes.new(f"{scene.name} Stage")
     stage[OWNER] = "scene"
+    stage.render.engine = scene.render.engine  # what "the scene's engine" means for its stage
     scene[STAGE_KEY] = stage
     return stage
 
@@ -90,11 +92,17 @@ def _place(obj, location, rotation=(0.0, 0.0, 0.0), lens: float | None = None) -
 
 
 class _Refresh:
-    """One pass over the stage: reuse each role's object, make the missing, drop the rest."""
+    """One pass over the stage: reuse each role's object, make the missing, retire the rest."""
 
     def __init__(self, stage: bpy.types.Scene, result: StageResult):
         self.stage, self.result = stage, result
-        self.existing = {obj[OWNER]: obj for obj in stage.objects if obj.get(OWNER)}
+        self.existing: dict[str, bpy.types.Object] = {}
+        for obj in sorted((o for o in stage.objects if o.get(OWNER)), key=lambda o: o.name):
+            if obj[OWNER] in self.existing:  # a Shift+D copy carries the role: it is the artist's now
+                del obj[OWNER]
+                result.warnings.append(f"'{obj.name}' is a copy of a staged object: it is yours now.")
+                continue
+            self.existing[obj[OWNER]] = obj
         self.used: set[str] = set()
 
     def get(self, role: str, collection: str, make) -> bpy.types.Object:
@@ -108,15 +116,47 @@ class _Refresh:
             self.result.made += 1
         return obj
 
+    def data(self, kind: str, suffix: str, make):
+        """Data shared by every copy of a part (a character's mouth on two sets is one mesh):
+        an existing ``<kind>:<set>:<suffix>`` object's, else made now."""
+        for role, obj in self.existing.items():
+            parts = role.split(":", 2)
+            if parts[0] == kind and len(parts) == 3 and parts[2] == suffix and obj.data is not None:
+                return obj.data
+        return make()
+
     def place(self, obj, location, rotation=(0.0, 0.0, 0.0), lens: float | None = None) -> None:
         if not _place(obj, location, rotation, lens):
             self.result.kept.append(obj.name)
 
     def finish(self) -> None:
+        """Remove what the plan dropped; what the artist moved goes to *Storyloom Unused*."""
         for role, obj in self.existing.items():
-            if role not in self.used:
-                bpy.data.objects.remove(obj)
-                self.result.removed += 1
+            if role in self.used:
+                continue
+            stored = obj.get(POSE_KEY)
+            if stored is not None and [round(v, 5) for v in stored] != _pose(obj):
+                for collection in list(obj.users_collection):
+                    collection.objects.unlink(obj)
+                unused = bpy.data.collections.get(UNUSED) or bpy.data.collections.new(UNUSED)
+                if unused.name not in self.stage.collection.children:
+                    self.stage.collection.children.link(unused)
+                unused.objects.link(obj)
+                del obj[OWNER]
+                self.result.warnings.append(
+                    f"'{obj.name}' left the plan; you had moved it: kept in {UNUSED}."
+                )
+                continue
+            data = obj.data
+            bpy.data.objects.remove(obj)
+            if data is not None and data.users == 0:  # no orphan cameras, lights, labels
+                getattr(bpy.data, _DATA_COLLECTIONS[type(data).__name__]).remove(data)
+            self.result.removed += 1
+
+
+UNUSED = "Storyloom Unused"
+_DATA_COLLECTIONS = {"Mesh": "meshes", "Camera": "cameras", "TextCurve": "curves", "Curve": "curves"}
+_DATA_COLLECTIONS |= {kind: "lights" for kind in ("PointLight", "SunLight", "SpotLight", "AreaLight")}
 
 
 def _object_name(text: str) -> str:
@@ -128,29 +168,29 @@ def _object_name(text: str) -> str:
 def _figure(refresh: _Refresh, stage_set: StageSet, figure: blocking.Figure) -> bpy.types.Object:
     kind = "cast" if figure.kind == "character" else "prop"
     role = f"{kind}:{stage_set.name}:{figure.name}"
-    parts = stand_ins.figure_parts(figure)
     suffix = "" if stage_set.origin == 0 else f", {stage_set.name}"
-    body = refresh.get(
-        role,
-        kind,
-        lambda: bpy.data.objects.new(_object_name(f"{figure.name} (stand-in{suffix})"), parts[0][1]),
-    )
-    body.color = parts[0][3]
-    body["storyloom_stand_in"] = figure.name
-    refresh.place(body, (figure.x, figure.y, 0.0))
-    for part, data, offset, colour in parts[1:]:
+    body = None
+    for part, make_data, offset, colour in stand_ins.figure_parts(figure):
 
-        def make(part=part, data=data):
-            name = _object_name(f"{figure.name} {part}{suffix}")
-            return bpy.data.objects.new(
-                name, data if data is not None else stand_ins.label_curve(figure.name)
-            )
+        def make(part=part, make_data=make_data):
+            label = f"{figure.name} (stand-in{suffix})" if part == "body" else f"{figure.name} {part}{suffix}"
+            data = refresh.data(kind, figure.name if part == "body" else f"{figure.name}:{part}", make_data)
+            return bpy.data.objects.new(_object_name(label), data)
 
-        child = refresh.get(f"{role}:{part}", kind, make)
-        child.parent, child.color = body, colour
-        refresh.place(child, offset, (1.5708, 0.0, 0.0) if part == "label" else (0.0, 0.0, 0.0))
+        obj = refresh.get(role if part == "body" else f"{role}:{part}", kind, make)
+        obj.color = colour
+        stand_ins.clay(obj.data, colour)
+        if body is None:
+            body = obj
+            body["storyloom_stand_in"] = figure.name
+            refresh.place(body, (figure.x, figure.y, 0.0))
+            continue
+        obj.parent = body
+        refresh.place(obj, offset, (1.5708, 0.0, 0.0) if part == "label" else (0.0, 0.0, 0.0))
+        if part == "label" and obj.type == "FONT":
+            stand_ins.set_label(obj.data, figure.name)
         if part == "mouth":
-            child["storyloom_character"] = figure.name  # the lip-sync layer's rig for this character
+            obj["storyloom_character"] = figure.name  # the lip-sync layer's rig for this character
     return body
 
 
@@ -161,6 +201,7 @@ def _set(refresh: _Refresh, stage_set: StageSet, lighting: str) -> None:
         lambda: bpy.data.objects.new(_object_name(f"{stage_set.name} (set)"), stand_ins.cyclorama_mesh()),
     )
     floor.color = (*blocking.BACKDROP, 1.0)
+    stand_ins.clay(floor.data, floor.color)
     refresh.place(floor, (stage_set.origin, 0.0, 0.0))
     for light in blocking.lights(lighting):
         role = f"light:{stage_set.name}:{light.name}"
@@ -201,12 +242,11 @@ def configure(stage: bpy.types.Scene, plan: dict, staging: Staging) -> None:
     stage.render.resolution_x, stage.render.resolution_y = film["width"], film["height"]
     stage.render.resolution_percentage = 100
     stage.render.fps, stage.render.fps_base = film["fps"], 1.0
-    world = stage.world
-    if world is None or not world.get(OWNER):
-        world = bpy.data.worlds.new("Storyloom Stage World")
-        world[OWNER] = "world"
-        stage.world = world
-    world.color = staging.world
+    if stage.world is None:
+        stage.world = bpy.data.worlds.new("Storyloom Stage World")
+        stage.world[OWNER] = "world"
+    if stage.world.get(OWNER):  # a world the artist gave the stage stays theirs
+        stage.world.color = staging.world
 
 
 def build(scene: bpy.types.Scene, plan: dict) -> StageResult:
@@ -270,9 +310,11 @@ def bind(result: StageResult, plan: dict, timings: list[ShotTiming], moves: bool
     Returns the marker frames. A camera the artist animated keeps its own animation.
     """
     stage = result.scene
-    for marker in list(stage.timeline_markers):
-        if marker.camera is None or marker.camera.get(OWNER):
+    ours = set(stage.get(MARKERS_KEY, []))
+    for marker in list(stage.timeline_markers):  # the artist's own markers stay
+        if marker.name in ours or (marker.camera is not None and marker.camera.get(OWNER)):
             stage.timeline_markers.remove(marker)
+    stage[MARKERS_KEY] = [shot["id"] for shot in plan["shots"]]
     frames = []
     for shot, timing in zip(plan["shots"], timings, strict=True):
         camera = result.cameras[shot["id"]]
@@ -281,7 +323,8 @@ def bind(result: StageResult, plan: dict, timings: list[ShotTiming], moves: bool
         marker.camera = camera
         frames.append(first)
         clear_move(camera)
-        if moves and shot["camera"] != "static" and camera.animation_data is None:
+        animated = camera.animation_data is not None and camera.animation_data.action is not None
+        if moves and shot["camera"] != "static" and not animated:
             _key_move(camera, shot["id"], shot["camera"], first, last)
     stage.frame_start, stage.frame_end = FIRST_FRAME, FIRST_FRAME + timings[-1].end_frame - 1
     return frames
@@ -289,9 +332,7 @@ def bind(result: StageResult, plan: dict, timings: list[ShotTiming], moves: bool
 
 def _key_move(camera: bpy.types.Object, shot_id: str, move: str, first: int, last: int) -> None:
     """The move as delta-location keys: the camera's own pose (the artist's handle) stays free."""
-    travel = blocking.ShotCamera(
-        shot_id, "", "", 0.0, (0, 0, 0), tuple(camera.rotation_euler), camera["storyloom_distance"], move, ()
-    ).travel()
+    travel = blocking.travel(tuple(camera.rotation_euler), camera["storyloom_distance"], move)
     camera.delta_location = (0.0, 0.0, 0.0)
     camera.keyframe_insert("delta_location", frame=first)
     camera.delta_location = travel

@@ -21,7 +21,7 @@ from ..core.staging import lights
 from .image_io import save_render_result
 from .render_state import borrowed, own_render_slot, render
 
-LOOK_VERSION = 1  # a new clay look renders every still again
+LOOK_VERSION = 2  # a new clay look renders every still again
 # How dark the shadows fall, by the style bible's lighting.
 SHADOW = {"low-key": 0.85, "night": 0.8, "high-key": 0.25, "golden-hour": 0.6, "three-point": 0.5}
 
@@ -34,14 +34,16 @@ def previz_look(
     "FXAA", about 2.5x faster, for every-frame renders)."""
     shading, display = scene.display.shading, scene.display
     key = lights(lighting)[0].offset
-    direction = Vector(key).normalized()
+    # The key's side, but steep: a shadow falls short, on the floor, never as a streak across
+    # the back wall from a label above a head.
+    direction = Vector((key[0], key[1], 2.5 * key[2])).normalized()
     return [
         (scene.render, "engine", "BLENDER_WORKBENCH"),
         (shading, "light", "STUDIO"),
         (shading, "color_type", "OBJECT"),
         (shading, "show_shadows", True),
         (shading, "show_cavity", True),
-        (shading, "cavity_type", "WORLD"),
+        (shading, "cavity_type", "SCREEN"),  # curvature only: the world (SSAO) kind speckles
         (shading, "shadow_intensity", SHADOW.get(lighting, 0.5)),
         (display, "light_direction", (direction.x, -direction.y, direction.z)),
         (scene.view_settings, "view_transform", "Standard"),
@@ -101,9 +103,20 @@ def visible(scene: bpy.types.Scene, camera: bpy.types.Object) -> list[bpy.types.
 
 
 def _object_record(obj: bpy.types.Object) -> list:
+    """What of an object shows in a clay or material render: where, what colour, what shape."""
     data = obj.data
     size = len(data.vertices) if isinstance(data, bpy.types.Mesh) else getattr(data, "body", "")
-    return [obj.name, obj.type, _matrix(obj), _numbers(obj.color, 3), data.name if data else "", size]
+    materials = [_numbers(slot.material.diffuse_color, 3) for slot in obj.material_slots if slot.material]
+    return [
+        obj.name,
+        obj.type,
+        _matrix(obj),
+        _numbers(obj.color, 3),
+        data.name if data else "",
+        size,
+        _numbers(obj.dimensions, 3),  # the evaluated size: modifiers and edits show here
+        materials,
+    ]
 
 
 def still_key(
@@ -134,12 +147,13 @@ def still_key(
     return artifact_key(parts)
 
 
-def frames_key(still: str, scene: bpy.types.Scene, camera: bpy.types.Object, first: int, last: int) -> str:
-    """A shot's frames: its still's key, its length and where the camera ends."""
-    scene.frame_set(last)
-    end = _matrix(camera)
-    scene.frame_set(first)
-    return artifact_key(still, first, last, scene.render.fps, end)
+def frames_key(
+    scene: bpy.types.Scene, camera: bpy.types.Object, engine: str, lighting: str, first: int, last: int
+) -> str:
+    """A shot's frames: what its camera sees at the first and the last frame, and its length."""
+    end = still_key(scene, camera, engine, lighting, last)
+    start = still_key(scene, camera, engine, lighting, first)
+    return artifact_key(start, end, first, last, scene.render.fps)
 
 
 def render_still(scene: bpy.types.Scene, frame: int, path: Path, changes: list) -> Path:

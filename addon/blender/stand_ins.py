@@ -1,17 +1,20 @@
 """Previz geometry built in code: mannequins with a lip-syncable mouth, prop blocks, a cyclorama
-and name labels. Meshes are made once per name and shared by every copy (a character on two
-sets is one mesh, so its mouth's shape keys move in both).
+and name labels. A character on two sets is one mesh shared by both copies (``stage_build``),
+so its mouth's shape keys move in both.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import bmesh
 import bpy
 from mathutils import Matrix, Vector
 
+from ..core.captions import visual_order
 from ..core.staging import Figure
+from . import compat
 
 # Rhubarb's mouth shapes as (width, opening) factors of the resting mouth: A closed lips (P, B,
 # M), B teeth slightly apart, C open, D wide open, E rounded, F puckered, G F/V, H L.
@@ -28,11 +31,6 @@ MOUTH_SHAPES = {
 MOUTH_COLOUR = (0.08, 0.03, 0.03, 1.0)
 LABEL_COLOUR = (0.95, 0.95, 0.92, 1.0)
 OWNER = "storyloom_stage"  # every staged object carries its role under this key
-
-
-def _mesh(name: str) -> bpy.types.Mesh | None:
-    mesh = bpy.data.meshes.get(name)
-    return mesh if mesh is not None and mesh.get(OWNER) else None
 
 
 def _finish(bm: bmesh.types.BMesh, name: str, smooth: bool = True) -> bpy.types.Mesh:
@@ -69,8 +67,6 @@ def _sphere(bm, radius: float, centre: Vector, scale: tuple = (1, 1, 1)) -> None
 def body_mesh(name: str, height: float) -> bpy.types.Mesh:
     """A mannequin ``height`` tall, feet at the origin, facing -Y: legs, hips, torso, arms, head."""
     mesh_name = f"SL body {name}"
-    if (mesh := _mesh(mesh_name)) is not None:
-        return mesh
     s = height / 1.75  # proportions of a 1.75 m figure
     bm = bmesh.new()
     for side in (-1, 1):
@@ -100,8 +96,6 @@ def body_mesh(name: str, height: float) -> bpy.types.Mesh:
 def mouth_mesh(name: str, height: float) -> bpy.types.Mesh:
     """A mouth on the front of the head with one shape key per Rhubarb mouth shape (A-H)."""
     mesh_name = f"SL mouth {name}"
-    if (mesh := _mesh(mesh_name)) is not None:
-        return mesh
     s = height / 1.75
     centre = Vector((0, -0.1 * s, 1.585 * s))
     bm = bmesh.new()
@@ -112,6 +106,7 @@ def mouth_mesh(name: str, height: float) -> bpy.types.Mesh:
     holder.shape_key_add(name="Basis", from_mix=False)
     for shape, (width, opening) in MOUTH_SHAPES.items():
         block = holder.shape_key_add(name=shape, from_mix=False)
+        block.value = 0.0  # a new key can start fully on: the mouth rests until lip sync keys it
         for point, co in zip(block.data, rest, strict=True):
             point.co = Vector(
                 (centre.x + (co.x - centre.x) * width, co.y, centre.z + (co.z - centre.z) * opening)
@@ -123,8 +118,6 @@ def mouth_mesh(name: str, height: float) -> bpy.types.Mesh:
 def prop_mesh(name: str, size: float) -> bpy.types.Mesh:
     """A prop's block on a plinth, ``size`` wide, ``1.6 * size`` tall, its base at the origin."""
     mesh_name = f"SL prop {name}"
-    if (mesh := _mesh(mesh_name)) is not None:
-        return mesh
     bm = bmesh.new()
     _cylinder(bm, size * 0.45, size * 0.4, Vector((0, 0, 0)), Vector((0, 0, size * 0.6)))
     matrix = Matrix.Translation((0, 0, size * 1.1)) @ Matrix.Diagonal((size * 0.85, size * 0.85, size, 1))
@@ -136,8 +129,6 @@ def prop_mesh(name: str, size: float) -> bpy.types.Mesh:
 def cyclorama_mesh(width: float = 18.0, depth: float = 14.0, height: float = 7.0, radius: float = 2.0):
     """A photo studio's sweep: a floor curving up into a back wall, with no seam to read as an edge."""
     mesh_name = "SL cyclorama"
-    if (mesh := _mesh(mesh_name)) is not None:
-        return mesh
     back = depth / 2
     profile = [(-depth / 2, 0.0), (back - radius, 0.0)]
     for step in range(1, 9):
@@ -154,26 +145,49 @@ def cyclorama_mesh(width: float = 18.0, depth: float = 14.0, height: float = 7.0
 def label_curve(text: str) -> bpy.types.Curve:
     """A name label's text (Blender's own font), centred, for a stand-in's head."""
     curve = bpy.data.curves.new(f"SL label {text}", "FONT")
-    curve.body = text
+    curve[OWNER] = "label"
+    set_label(curve, text)
+    return curve
+
+
+def set_label(curve: bpy.types.Curve, text: str) -> None:
+    # Blender lays text out left to right, unjoined: right-to-left names go in visual order,
+    # as captions do. Extruded: Workbench's shadow volumes streak from flat text.
+    curve.body = visual_order(text)
     curve.align_x = "CENTER"
     curve.size = 0.16
-    curve.extrude = 0.005
-    curve[OWNER] = "label"
-    return curve
+    curve.extrude = 0.02
 
 
 def colour(rgb) -> tuple[float, float, float, float]:
     return (*rgb, 1.0)
 
 
-def figure_parts(figure: Figure) -> list[tuple[str, bpy.types.ID | None, tuple, tuple]]:
-    """(role, data, local location, object colour) for each part of a stand-in; the root first."""
+def clay(data: bpy.types.ID, rgba: tuple) -> None:
+    """Give a part a clay material of its colour, so the scene's own engine (and Workbench's
+    material colours) see what the clay look shows."""
+    if not hasattr(data, "materials") or data.materials:
+        return
+    material = bpy.data.materials.new(f"SL clay {getattr(data, 'name', '')}")
+    material.diffuse_color = rgba
+    material[OWNER] = "material"
+    tree = compat.material_node_tree(material)
+    shader = next((node for node in tree.nodes if node.type == "BSDF_PRINCIPLED"), None)
+    if shader is not None:
+        shader.inputs["Base Color"].default_value = rgba
+        shader.inputs["Roughness"].default_value = 0.6
+    data.materials.append(material)
+
+
+def figure_parts(figure: Figure) -> list[tuple[str, Callable[[], bpy.types.ID], tuple, tuple]]:
+    """(part, how to make its data, local location, object colour) per part of a stand-in; the
+    body first. Data is made only for an object that does not exist yet."""
     if figure.kind == "character":
         parts = [
-            ("body", body_mesh(figure.name, figure.height), (0, 0, 0), colour(figure.colour)),
-            ("mouth", mouth_mesh(figure.name, figure.height), (0, 0, 0), MOUTH_COLOUR),
+            ("body", lambda: body_mesh(figure.name, figure.height), (0, 0, 0), colour(figure.colour)),
+            ("mouth", lambda: mouth_mesh(figure.name, figure.height), (0, 0, 0), MOUTH_COLOUR),
         ]
     else:
-        parts = [("body", prop_mesh(figure.name, figure.width), (0, 0, 0), colour(figure.colour))]
+        parts = [("body", lambda: prop_mesh(figure.name, figure.width), (0, 0, 0), colour(figure.colour))]
     label = (0, -0.05, figure.height + 0.04)
-    return [*parts, ("label", None, label, LABEL_COLOUR)]
+    return [*parts, ("label", lambda: label_curve(figure.name), label, LABEL_COLOUR)]

@@ -258,9 +258,10 @@ def _picture(scene, shot: dict, span, media: ShotMedia, index: int, fit: str):
 
 
 def _title(scene, title: str, length: int, rules: CaptionRules | None) -> None:
-    """The film's title: low in the frame, below the storyboard card's text band, unless the
-    captions take that place (9:16 keeps them high, above the platform's buttons); then above
-    the band. Never over another text."""
+    """The film's title: in the lower third, inside the title-safe area, unless the captions
+    take that place (9:16 keeps them high, above the platform's buttons); then above the middle
+    (clear of a storyboard card's text band too). Never over another text: nothing is drawn into
+    a staged picture, and a stand-in's label is part of the 3D set."""
     size = min(scene.render.resolution_x, scene.render.resolution_y)
     captions_top = rules.bottom + 2.6 * rules.size * size / scene.render.resolution_y if rules else 0.0
     height = TITLE_LOW if captions_top + 0.02 < TITLE_LOW else TITLE_HIGH

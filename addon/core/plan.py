@@ -14,7 +14,7 @@ from typing import Any
 from . import schema_check
 from .atomic import write_atomic
 from .sound_design import TRANSITIONS
-from .staging import FRAMINGS, LIGHTINGS
+from .staging import FRAMINGS, LIGHTINGS, MOVES
 
 PLAN_VERSION = 1
 
@@ -77,11 +77,8 @@ PLAN_SCHEMA: dict[str, Any] = {
                 "energy": {"type": "number", "minimum": 0, "maximum": 1},
                 "grade": {"type": "string", "enum": ["neutral", "cinematic"]},
                 "prompt_suffix": {"type": "string"},
-                "music": {"type": "boolean"},
-                "lighting": {
-                    "type": "string",
-                    "enum": list(LIGHTINGS),
-                },  # false: the film has no music ("no music")
+                "music": {"type": "boolean"},  # false: the film has no music ("no music")
+                "lighting": {"type": "string", "enum": list(LIGHTINGS)},  # the staging's set-up
             },
         },
         "characters": {
@@ -110,18 +107,7 @@ PLAN_SCHEMA: dict[str, Any] = {
                     "id": {"type": "string", "pattern": "^[a-z0-9_-]+$"},
                     "prompt": {"type": "string", "minLength": 1},
                     "negative_prompt": {"type": "string", "maxLength": 500},
-                    "camera": {
-                        "type": "string",
-                        "enum": [
-                            "static",
-                            "push-in",
-                            "pull-out",
-                            "pan-left",
-                            "pan-right",
-                            "tilt-up",
-                            "tilt-down",
-                        ],
-                    },
+                    "camera": {"type": "string", "enum": list(MOVES)},
                     "duration_hint": {"type": "number", "minimum": 0.5, "maximum": 600},
                     "lines": {
                         "type": "array",

@@ -5,7 +5,8 @@ turns a :class:`Staging` into objects. Units are metres and millimetres, Blender
 the stand-ins face -Y, where the cameras are.
 
 Framing follows the grammar of an animatic: a *wide* shot holds the whole group with the set
-around it, a *medium* shot the subjects from the waist up, a *close-up* a head and shoulders.
+around it, a *medium* shot the subjects from the knees up (their labels in frame), a *close-up*
+a head and shoulders.
 The camera's distance comes from the lens and the frame's aspect, so a 24 mm wide and an 85 mm
 close-up both fill the frame as the plan says.
 """
@@ -43,7 +44,6 @@ CLAY = (
     (0.10, 0.22, 0.75),  # blue
     (0.50, 0.30, 0.12),  # umber
 )
-FLOOR = (0.42, 0.42, 0.40)
 BACKDROP = (0.62, 0.62, 0.60)
 
 # The share of a subject's height each framing shows, and how high the frame's centre sits.
@@ -111,9 +111,13 @@ class ShotCamera:
     subjects: tuple[str, ...]
 
     def travel(self) -> Vector3:
-        """The planned move's displacement in world space (the camera's own axes, turned)."""
-        local = tuple(share * self.distance for share in _MOVE_TRAVEL[self.move])
-        return rotate(self.rotation, local)
+        return travel(self.rotation, self.distance, self.move)
+
+
+def travel(rotation: Vector3, distance: float, move: str) -> Vector3:
+    """A planned move's displacement in world space: its travel along the camera's own axes
+    (a share of the camera's distance to what it frames), turned by the camera's rotation."""
+    return rotate(rotation, tuple(share * distance for share in _MOVE_TRAVEL[move]))
 
 
 @dataclass
@@ -145,6 +149,21 @@ def lighting_for(mood: str, text: str) -> str:
     if re.search(r"\b(sunset|sunrise|dusk|dawn|golden hour|coucher|sonnenuntergang|atardecer)\b", lowered):
         return "golden-hour"
     return {"dramatic": "low-key", "mysterious": "low-key", "upbeat": "high-key"}.get(mood, "three-point")
+
+
+# A shot's own lighting words (a revision's "darker, low-key lighting") over the film's.
+_SHOT_LIGHTING = (
+    ("night", r"\bnight\b|moonlit"),
+    ("golden-hour", r"golden hour|sunset|sunrise"),
+    ("low-key", r"low-key|\bdarker\b|\bdark\b|moody"),
+    ("high-key", r"high-key|\bbrighter\b|bright daylight"),
+)
+
+
+def shot_lighting(shot: dict, film_lighting: str) -> str:
+    """The lighting a shot is rendered with: what its prompt says, else the film's."""
+    prompt = shot.get("prompt", "").lower()
+    return next((name for name, words in _SHOT_LIGHTING if re.search(words, prompt)), film_lighting)
 
 
 def lights(lighting: str) -> list[Light]:

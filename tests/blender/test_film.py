@@ -278,7 +278,7 @@ def test_shots_painted_by_a_diffusion_model_through_the_same_pipeline(storyloom,
     bpy.ops.wm.read_homefile(use_empty=True)
     runtime.media_folder = str(tmp_path / "media") + os.sep
     report = build(tmp_path, SHORT, "painted.mp4", image_model="tiny-sd-fast", preset="vertical")
-    assert report["backends"]["images"] == "tiny-sd-fast (stable-diffusion, diffusers)"
+    assert report["backends"]["images"].startswith("tiny-sd-fast (stable-diffusion, diffusers), steered by")
     [card] = (tmp_path / "media").rglob("cards/sh010-*.png")
     image = bpy.data.images.load(str(card))
     assert tuple(image.size) == (288, 512)  # the model's size, in the film's 9:16; the VSE fits it

@@ -61,7 +61,7 @@ def build_from_scene(storyloom, plan: dict, output: Path, **options) -> dict:
 
 
 def stage_of(scene: bpy.types.Scene) -> bpy.types.Scene:
-    return scene["storyloom_stage"]
+    return scene["storyloom_stage_scene"]
 
 
 def pixel_of(stage, camera, point, frame_shape) -> tuple[int, int]:
@@ -259,8 +259,9 @@ def test_the_artists_camera_markers_are_the_films_cuts(storyloom, runtime_python
             if index in (20, 65, 110)
         ]
     assert [int(np.argmax(pixel)) for pixel in middles] == [0, 1, 2]  # red, green, blue cubes in turn
-    cuts = cut_frames(tmp_path / "markers.mp4")
-    assert {39, 89} <= set(cuts) and 59 not in cuts
+    # After the first shot's fade in, the cuts are the markers' (frame index = marker frame - 1).
+    assert [cut for cut in cut_frames(tmp_path / "markers.mp4") if cut > 30] == [39, 89]
+    assert any("note: fix the lamp" in warning for warning in report["warnings"])
 
 
 def cut_frames(path) -> list[int]:
@@ -273,7 +274,7 @@ def cut_frames(path) -> list[int]:
     return [int(index) + 1 for index in np.flatnonzero(diffs > 6.0)]
 
 
-def test_ai_shots_start_from_the_staged_cameras_depth_and_video_from_that_keyframe(
+def test_ai_shots_start_from_the_staged_cameras_depth_and_video_is_conditioned_on_that_keyframe(
     storyloom, runtime, tmp_path
 ):
     bpy.ops.wm.read_homefile(use_empty=True)
@@ -285,11 +286,11 @@ def test_ai_shots_start_from_the_staged_cameras_depth_and_video_from_that_keyfra
     shot = report["shots"][0]
     depth = Path(shot["jobs"]["picture"]["control"])
     still = Path(shot["stage"]["still"])
-    assert depth.name == f"{still.stem}-depth.png" and depth.is_file()  # this camera's depth map
+    assert depth.name.startswith(f"{still.stem}-depth-") and depth.is_file()  # this camera's depth map
     assert "tiny-controlnet" in shot["steered_by"] and depth.name in shot["steered_by"]
+    # The worker's own record of the clip: conditioned on that picture, the shot's keyframe.
     picture = Path(shot["jobs"]["picture"]["output"])
-    keyframe = Path(shot["jobs"]["video"]["first_frame_from"])
-    assert keyframe == picture and keyframe.read_bytes() == picture.read_bytes()
+    assert Path(shot["jobs"]["video"]["first_frame_from"]) == picture and picture.is_file()
     assert "video from that keyframe" in shot["steered_by"]
 
 
