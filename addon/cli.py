@@ -61,6 +61,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="brief to film: plan, previz, voice, music, edit, grade, master, render",
         description="Build a film from a brief with the zero-download backends and deliver it.",
     )
+    _film_arguments(film)
+    install = commands.add_parser(
+        "install-runtime",
+        help="create the model runtime venv (what Preferences > Install Runtime does)",
+        description="Create a venv for the model worker with the pinned stack, and point the "
+        "preferences at it. Blender's own Python is not touched.",
+    )
+    install.add_argument(
+        "--profile",
+        choices=["previz", "models"],
+        default="models",
+        help="previz: storyboards, espeak voice, music, mastering (small); models: torch and the model stack",
+    )
+    install.add_argument(
+        "--wheels", metavar="DIR", help="install only from this folder of wheels (no network)"
+    )
+    install.add_argument(
+        "--venv", metavar="DIR", help="where to create the venv (default: the extension's folder)"
+    )
+    install.add_argument("--requirements", metavar="FILE", help="install this list instead of the profile's")
+    install.add_argument("--check", metavar="MODULES", help="comma-separated modules the venv must import")
+    return parser
+
+
+def _film_arguments(film: argparse.ArgumentParser) -> None:
+    """The ``film`` command's options: the brief, delivery, models, sync and staging."""
     source = film.add_mutually_exclusive_group(required=True)
     source.add_argument("--brief", help="the brief text")
     source.add_argument("--brief-file", metavar="FILE", help="read the brief from a UTF-8 text file")
@@ -140,27 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="workbench",
         help="workbench: the clay previz look (default); scene: the scene's own engine and materials",
     )
-    install = commands.add_parser(
-        "install-runtime",
-        help="create the model runtime venv (what Preferences > Install Runtime does)",
-        description="Create a venv for the model worker with the pinned stack, and point the "
-        "preferences at it. Blender's own Python is not touched.",
-    )
-    install.add_argument(
-        "--profile",
-        choices=["previz", "models"],
-        default="models",
-        help="previz: storyboards, espeak voice, music, mastering (small); models: torch and the model stack",
-    )
-    install.add_argument(
-        "--wheels", metavar="DIR", help="install only from this folder of wheels (no network)"
-    )
-    install.add_argument(
-        "--venv", metavar="DIR", help="where to create the venv (default: the extension's folder)"
-    )
-    install.add_argument("--requirements", metavar="FILE", help="install this list instead of the profile's")
-    install.add_argument("--check", metavar="MODULES", help="comma-separated modules the venv must import")
-    return parser
 
 
 def _run_install_runtime(args: argparse.Namespace) -> int:

@@ -233,7 +233,14 @@ class FilmBuild:
         shot_list.load_shots(self.scene)
         report.files.append(str(plan_io.save(plan, self.folder / "plan.json")))
         report.warnings.extend(self.media.warnings)
-        report.regenerated = self.media.regenerated
+        unrendered = (
+            {shot.shot for shot in self.staged.shots if not shot.still.exists()} if self.staged else set()
+        )
+        report.regenerated = [
+            shot["id"]
+            for shot in plan["shots"]
+            if shot["id"] in unrendered or shot["id"] in self.media.regenerated
+        ]
         if self.staged is not None:
             report.warnings.extend(self.staged.warnings)
             staging = f"{self.staged.record()['source']}, {request.render_engine}"

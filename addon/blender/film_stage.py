@@ -16,7 +16,7 @@ from pathlib import Path
 import bpy
 
 from ..core.models import ModelSpec
-from ..core.staging import ENGINES, WORLD, shot_lighting
+from ..core.staging import ENGINES, shot_lighting, world_colour
 from ..core.sync import ShotTiming
 from ..core.validation import BadInput
 from . import artist_layout, stage_build, stage_render
@@ -56,6 +56,7 @@ class FilmStage:
     lighting: str
     colours: str  # Workbench colours: OBJECT for stand-ins, MATERIAL for the artist's scene
     size: tuple[int, int]  # the film's frame: renders are made at it, whatever the scene says
+    palette: list[str] = field(default_factory=list)  # the style bible's: the stage's world hue
     stage: stage_build.StageResult | None = None
     layout: artist_layout.ArtistLayout | None = None
     warnings: list[str] = field(default_factory=list)
@@ -77,7 +78,7 @@ class FilmStage:
         ]
         world = self.scene.world
         if self.stage is not None and world is not None and world.get(stage_build.OWNER):
-            changes.append((world, "color", WORLD[lighting]))
+            changes.append((world, "color", world_colour(self.palette, lighting)))
         return changes
 
     def changes(self, shot: ShotStage, samples: str = "8", lips: bool = False) -> list:
@@ -118,6 +119,7 @@ def prepare(scene: bpy.types.Scene, plan: dict, folder: Path, engine: str) -> Fi
         raise BadInput(f"Unknown render engine {engine!r}; known: {', '.join(ENGINES)}.")
     lighting = plan["style"].get("lighting") or "three-point"
     size = (plan["film"]["width"], plan["film"]["height"])
+    palette = plan["style"].get("palette", [])
     layout = artist_layout.find(scene, plan)
     if layout is not None:
         if layout.by_marker:  # the markers' shots replace the plan's: keep the plan as it was
@@ -125,14 +127,22 @@ def prepare(scene: bpy.types.Scene, plan: dict, folder: Path, engine: str) -> Fi
         artist_layout.fit_plan(plan, layout)
         frames = layout.frames or [scene.frame_current] * len(plan["shots"])
         staged = FilmStage(
-            scene, [], engine, lighting, "MATERIAL", size, layout=layout, warnings=layout.warnings
+            scene, [], engine, lighting, "MATERIAL", size, palette, layout=layout, warnings=layout.warnings
         )
         cameras = layout.cameras
     else:
         result = stage_build.build(scene, plan)
         lighting = result.staging.lighting
         staged = FilmStage(
-            result.scene, [], engine, lighting, "OBJECT", size, stage=result, warnings=result.warnings
+            result.scene,
+            [],
+            engine,
+            lighting,
+            "OBJECT",
+            size,
+            palette,
+            stage=result,
+            warnings=result.warnings,
         )
         if warning := artist_layout.unbound_warning(scene):
             staged.warnings.append(warning)

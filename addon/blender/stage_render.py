@@ -75,29 +75,31 @@ def _matrix(obj) -> list[float]:
 
 
 def visible(scene: bpy.types.Scene, camera: bpy.types.Object) -> list[bpy.types.Object]:
-    """Objects whose bounding sphere reaches into ``camera``'s view (a little generous)."""
+    """Objects whose bounding box reaches into ``camera``'s view: all but those whose eight
+    corners lie beyond one and the same side of the view (conservative, never misses one)."""
     frame = camera.data.view_frame(scene=scene)
     depth = -frame[0].z
     tan_x = max(abs(corner.x) for corner in frame) / depth
     tan_y = max(abs(corner.y) for corner in frame) / depth
     to_camera = camera.matrix_world.inverted()
     near, far = camera.data.clip_start, camera.data.clip_end
+    sides = (
+        lambda p: -p.z < near,
+        lambda p: -p.z > far,
+        lambda p: p.x > -p.z * tan_x,
+        lambda p: p.x < p.z * tan_x,
+        lambda p: p.y > -p.z * tan_y,
+        lambda p: p.y < p.z * tan_y,
+    )
     seen = []
     for obj in scene.objects:
         if obj.type not in {"MESH", "CURVE", "FONT", "SURFACE", "META", "VOLUME", "POINTCLOUD", "CURVES"}:
             continue
         if not obj.visible_get(view_layer=scene.view_layers[0]) or obj.hide_render:
             continue
-        corners = [obj.matrix_world @ Vector(corner) for corner in obj.bound_box]
-        centre = sum(corners, Vector()) / 8
-        radius = max((corner - centre).length for corner in corners)
-        point = to_camera @ centre
-        distance = -point.z
-        if distance + radius < near or distance - radius > far:
-            continue
-        reach = max(distance, 0.0)
-        slack = radius * 1.5
-        if abs(point.x) - slack <= reach * tan_x and abs(point.y) - slack <= reach * tan_y:
+        to_view = to_camera @ obj.matrix_world
+        corners = [to_view @ Vector(corner) for corner in obj.bound_box]
+        if not any(all(outside(corner) for corner in corners) for outside in sides):
             seen.append(obj)
     return seen
 

@@ -217,6 +217,27 @@ TIMES = frozenset(
 )
 
 
+def _linear(hex_colour: str) -> Vector3:
+    channels = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return tuple(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+
+
+def _luminance(rgb: Vector3) -> float:
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+
+
+def world_colour(palette: list[str], lighting: str) -> Vector3:
+    """The stage's background: the palette's darkest colour (its hue, the film's), as bright as
+    the lighting set-up is (a night is dark whatever the palette)."""
+    target = WORLD[lighting]
+    if not palette:
+        return target
+    base = min((_linear(colour) for colour in palette), key=_luminance)
+    scale = _luminance(target) / max(_luminance(base), 1e-4)
+    mixed = tuple(min(1.0, channel * scale) for channel in base)
+    return tuple(round(0.5 * m + 0.5 * t, 4) for m, t in zip(mixed, target, strict=True))
+
+
 def short_label(phrase: str, stopwords: frozenset[str] = frozenset(), english: bool = False) -> str:
     """A prop's label from a noun phrase: its first words up to a function word, at most three
     ("a broken robot that sings" -> "broken robot")."""
@@ -381,4 +402,4 @@ def stage(plan: dict) -> Staging:
     order = {shot["id"]: index for index, shot in enumerate(plan["shots"])}
     cameras.sort(key=lambda camera: order[camera.shot])
     lighting = style.get("lighting") or lighting_for(style.get("mood", ""), plan.get("brief", ""))
-    return Staging(sets, cameras, lighting, WORLD[lighting], warnings)
+    return Staging(sets, cameras, lighting, world_colour(style.get("palette", []), lighting), warnings)

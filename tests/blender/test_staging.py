@@ -154,6 +154,10 @@ def test_a_rebuild_after_moving_one_camera_renders_only_that_shot(storyloom, sta
     assert tuple(stage.objects["Storyloom sh030"].location) == pytest.approx(tuple(camera.location))
     assert tuple(stage.objects["Artist Lamp Post"].location) == pytest.approx((1.0, 2.0, 0.0))
     assert tuple(scene.objects["Artist Cube"].location) == pytest.approx((3.0, 4.0, 5.0))
+    # Move the prop: only the wide shot sees it; the two close-ups are reused.
+    stage.objects["broken robot (stand-in)"].location.x += 0.3
+    report = build_from_scene(storyloom, plan, folder / "third.mp4")
+    assert report["staging"]["rendered"] == ["sh010"]
 
 
 def test_the_saved_blend_has_cameras_on_markers_named_stand_ins_with_mouths_and_lights(staged_film, tmp_path):

@@ -177,3 +177,19 @@ def test_two_hundred_shots_get_two_hundred_cameras_that_differ():
     staged = staging.stage(validate(plan))
     assert len(staged.cameras) == 200
     assert len({camera.location for camera in staged.cameras[:3]}) == 3  # neighbours differ
+
+
+def test_a_shots_own_lighting_words_override_the_films():
+    assert (
+        staging.shot_lighting({"prompt": "wide shot, darker, low-key lighting"}, "three-point") == "low-key"
+    )
+    assert staging.shot_lighting({"prompt": "a kettle at sunset"}, "three-point") == "golden-hour"
+    assert staging.shot_lighting({"prompt": "a kettle on a stove"}, "high-key") == "high-key"
+
+
+def test_the_worlds_hue_is_the_palettes_and_its_brightness_the_lightings():
+    warm = staging.world_colour(["#fca311", "#14213d", "#e5e5e5"], "three-point")
+    assert warm[2] > warm[0]  # the palette's darkest colour is a navy: the world leans blue
+    night, day = (staging.world_colour(["#fca311", "#14213d"], name) for name in ("night", "high-key"))
+    assert sum(night) < 0.3 < 1.0 < sum(day)
+    assert staging.world_colour([], "night") == staging.WORLD["night"]
