@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-BRIEF = 'A 30 second scene in a workshop. Ana: "It was you!" Ben: "It was the cat." Ana: "We have no cat."'
+BRIEF = "Create a cinematic 30-sec brand film with dramatic lighting and voiceover."  # as film_stages.py
 
 
 def build(python: str, folder: Path, previz: str, every_frame: bool = False, plan: dict | None = None):
@@ -68,6 +68,7 @@ def main() -> int:
             folder.mkdir()
             report = build(python, folder, previz, frames)
             columns[name] = report.stages
+            print(f"{name}: {report.duration:.2f} s film, {len(report.shots)} shots")
             if name == "stage":  # move one camera, rebuild the same plan
                 stage = bpy.context.scene["storyloom_stage_scene"]
                 stage.objects["Storyloom sh020"].location.x += 0.4

@@ -155,7 +155,7 @@ def set_label(curve: bpy.types.Curve, text: str) -> None:
     # as captions do. Extruded: Workbench's shadow volumes streak from flat text.
     curve.body = visual_order(text)
     curve.align_x = "CENTER"
-    curve.size = 0.16
+    curve.size = min(0.16, 1.3 / max(len(text), 4))  # a long prop name stays about a metre wide
     curve.extrude = 0.02
 
 
