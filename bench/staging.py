@@ -1,12 +1,13 @@
 """Benchmark: the 3D staging against the old storyboard cards, per stage, for one 30-second 1080p
 film (target for the default path, staging + stills: total <= 60 s on 2 cores).
 
-    make bench      (or: STORYLOOM_RUNTIME_PYTHON=... python bench/staging.py [--every-frame])
+    make bench      (or: STORYLOOM_RUNTIME_PYTHON=... python bench/staging.py [--every-frame|--scale-only])
 
 Three builds of the same brief side by side: ``cards`` (flat storyboard cards, the old default),
 ``stage`` (3D blocking, one Workbench still per shot: the default) and, with ``--every-frame``,
 ``frames`` (every frame of the staging rendered: true parallax; slow, so not in ``make bench``).
 A fourth column rebuilds the staged film after moving one camera: only that shot renders.
+First, the stage's build time beside an empty scene and beside one with 10,000 objects.
 """
 
 from __future__ import annotations
@@ -43,6 +44,27 @@ def build(python: str, folder: Path, previz: str, every_frame: bool = False, pla
     return report
 
 
+def staging_beside_a_big_scene(objects: int = 10_000) -> tuple[float, float]:
+    """Seconds to stage (build the stage, no render) a film scene that is empty vs one holding
+    ``objects`` of the artist's own: the stage is a scene of its own, so it should not grow."""
+    import bpy
+
+    from addon.blender import stage_build
+    from addon.core.director import make_plan
+
+    plan = make_plan(BRIEF)
+    timings = []
+    for count in (0, objects):
+        bpy.ops.wm.read_homefile(use_empty=True)
+        scene, mesh = bpy.context.scene, bpy.data.meshes.new("rock")
+        for index in range(count):
+            scene.collection.objects.link(bpy.data.objects.new(f"rock{index}", mesh))
+        started = time.perf_counter()
+        stage_build.build(scene, plan)
+        timings.append(time.perf_counter() - started)
+    return timings[0], timings[1]
+
+
 def main() -> int:
     python = os.environ.get("STORYLOOM_RUNTIME_PYTHON", sys.executable)
     every_frame = "--every-frame" in sys.argv
@@ -53,6 +75,10 @@ def main() -> int:
 
     if not hasattr(bpy.types.Scene, "storyloom_film"):
         props.register()
+    empty, big = staging_beside_a_big_scene()
+    print(f"stage build beside an empty scene vs one with 10,000 objects: {empty:.3f} s vs {big:.3f} s")
+    if "--scale-only" in sys.argv:
+        return 0
     columns: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as temp:
         tmp = Path(temp)
