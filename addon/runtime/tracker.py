@@ -51,7 +51,7 @@ class JobTracker:
             state.artifacts.append(data["path"])
         elif message.kind in ("queued", "started", "done", "cancelled"):
             state.status = message.kind
-            if message.kind == "done":
+            if message.kind in ("done", "cancelled"):
                 state.result = data
         elif message.kind == "failed":
             state.status = "failed"

@@ -72,7 +72,7 @@ class Worker:
             with self._state_lock:
                 running = self._running
                 if running is not None and running.job_id == message.job_id:
-                    running.cancelled.set()
+                    running.request_cancel()
                 else:
                     self._cancel_requested.add(message.job_id)
         elif message.kind == "unload":
@@ -128,7 +128,7 @@ class Worker:
             try:
                 result = self.run_task(job, context)
             except JobCancelled:
-                self.emit("cancelled", job_id)
+                self.emit("cancelled", job_id, at_step=context.cancel_step)
             except (BadInput, ModelError) as error:
                 self.emit(
                     "failed", job_id, error_kind=getattr(error, "kind", "bad_input"), message=str(error)

@@ -21,6 +21,11 @@ class JobContext:
     emit: Callable[..., None]  # emit(kind, job_id, **data)
     cancelled: threading.Event = field(default_factory=threading.Event)
     last_step: int = 0
+    cancel_step: int = -1  # the step running when the cancel arrived, for the cancelled event
+
+    def request_cancel(self) -> None:
+        self.cancel_step = self.last_step
+        self.cancelled.set()
 
     def progress(self, step: int, total: int, preview: str | None = None) -> None:
         self.last_step = step
@@ -45,6 +50,7 @@ class JobContext:
             if kind == "progress":
                 total = data["total"]
                 data = {**data, "step": index * total + data["step"], "total": count * total}
+                self.last_step = data["step"]
             self.emit(kind, job_id, **data)
 
         return JobContext(job_id=self.job_id, emit=emit, cancelled=self.cancelled)
