@@ -40,6 +40,10 @@ SIMPLE_TASKS = {
     "loudness": ("loudness", "measure"),
     "master": ("loudness", "master"),
     "sfx": ("sfx_procedural", "sfx"),
+    "interpolate": ("interpolate", "interpolate"),
+    "upscale": ("upscale", "upscale"),
+    "deflicker": ("deflicker", "deflicker"),
+    "colour_match": ("colour_match", "colour_match"),
 }
 
 

@@ -1,0 +1,75 @@
+"""Temporal deflicker for generated clips (task ``deflicker``).
+
+Diffusion video often breathes: the whole frame brightens and darkens from one frame to the
+next. The fix is a gain per frame, never a spatial filter, so edges stay where they are: each
+frame's mean linear luminance over the clip's static regions is pulled to its running average
+over neighbouring frames. Flicker is measured the same way before and after: the mean squared
+frame-to-frame change of luma in static regions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...core.post import check_frame_count
+from . import JobContext
+from .post_frames import check_frames, linear_to_srgb, luminance, read_frame, srgb_to_linear, write_sequence
+
+WINDOW_SIGMA = 3.0  # frames: the brightness a frame is pulled to is its neighbours' average
+STATIC_CHANGE = 0.04  # luma change (after removing each frame's global gain) that counts as motion
+ANALYSIS_SIDE = 256  # frames are measured on a copy this wide: fast, and enough pixels
+
+
+def _small_luma(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    scale = min(1.0, ANALYSIS_SIDE / rgb.shape[1])
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    return luminance(srgb_to_linear(small))
+
+
+def static_mask(lumas: np.ndarray) -> np.ndarray:
+    """Pixels that do not move: their gain-normalised luma barely changes between frames."""
+    means = lumas.reshape(len(lumas), -1).mean(axis=1)
+    normalised = lumas / np.maximum(means, 1e-6)[:, None, None] * means.mean()
+    change = np.abs(np.diff(normalised, axis=0)).max(axis=0)
+    mask = change < STATIC_CHANGE
+    return mask if mask.mean() > 0.05 else np.ones_like(mask)  # all moving: use every pixel
+
+
+def flicker(lumas: np.ndarray, mask: np.ndarray) -> float:
+    """Mean squared frame-to-frame luma change in static regions (display-referred, 0..1)."""
+    display = linear_to_srgb(lumas)
+    return float(np.mean(np.diff(display, axis=0)[:, mask] ** 2))
+
+
+def frame_gains(lumas: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter1d
+
+    levels = np.array([frame[mask].mean() for frame in lumas])
+    target = gaussian_filter1d(levels, WINDOW_SIGMA, mode="nearest")
+    return target / np.maximum(levels, 1e-6)
+
+
+def deflicker(job: dict, ctx: JobContext) -> dict:
+    frames = check_frames(job["frames"])
+    check_frame_count(len(frames), "clip to deflicker")
+    lumas = np.stack([_small_luma(read_frame(path)) for path in frames])
+    mask = static_mask(lumas)
+    gains = frame_gains(lumas, mask)
+    after = lumas * gains[:, None, None]
+
+    def make(index: int) -> np.ndarray:
+        return linear_to_srgb(srgb_to_linear(read_frame(frames[index])) * np.float32(gains[index]))
+
+    names = write_sequence(Path(job["output_dir"]), len(frames), make, ctx)
+    ctx.artifact(Path(job["output_dir"]), frames=len(names))
+    return {
+        "output_dir": job["output_dir"],
+        "frames": names,
+        "flicker_before": flicker(lumas, mask),
+        "flicker_after": flicker(after, mask),
+        "static_share": float(mask.mean()),
+    }
