@@ -12,6 +12,8 @@ import sys
 import bpy
 
 from .core.captions import CAPTION_MODES
+from .core.post import FPS_FITS
+from .core.presets import PRESETS
 from .core.staging import ENGINES, PREVIZ
 
 PROG = "blender -c storyloom"
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a film from a brief with the zero-download backends and deliver it.",
     )
     _film_arguments(film)
+    _post_arguments(film)
     install = commands.add_parser(
         "install-runtime",
         help="create the model runtime venv (what Preferences > Install Runtime does)",
@@ -98,7 +101,11 @@ def _film_arguments(film: argparse.ArgumentParser) -> None:
     film.add_argument(
         "--out", required=True, metavar="FILE", help="the video to write (.mp4, or .mov for prores)"
     )
-    film.add_argument("--preset", help="youtube, vertical or prores (default: from the brief's words)")
+    film.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        help="the main deliverable's preset (default: from the brief's words)",
+    )
     film.add_argument("--title", help="the film's title (default: from the brief)")
     film.add_argument("--look", choices=["neutral", "cinematic"], help="override the style bible's grade")
     film.add_argument("--png-sequence", metavar="DIR", help="also write every frame as PNG into DIR")
@@ -166,6 +173,63 @@ def _film_arguments(film: argparse.ArgumentParser) -> None:
         default="workbench",
         help="workbench: the clay previz look (default); scene: the scene's own engine and materials",
     )
+
+
+def _post_arguments(film: argparse.ArgumentParser) -> None:
+    """The ``film`` command's post and delivery options."""
+    film.add_argument(
+        "--fps-fit",
+        choices=FPS_FITS,
+        default="flow",
+        help="how generated clips reach the film's frame rate: optical flow (default), blend or repeat",
+    )
+    film.add_argument("--deflicker", action="store_true", help="even out generated clips' brightness flicker")
+    film.add_argument(
+        "--match-colour",
+        metavar="first|FILE",
+        default="off",
+        help="match every shot's colour to the first shot's, or to a reference frame FILE, before the grade",
+    )
+    film.add_argument(
+        "--no-upscale", action="store_true", help="let the VSE scale pictures smaller than the frame"
+    )
+    film.add_argument(
+        "--deliver",
+        metavar="PRESETS",
+        default="",
+        help="also deliver these presets, comma-separated (e.g. square,portrait,exr), beside --out",
+    )
+    film.add_argument(
+        "--aspect-fit",
+        choices=("pad", "crop", "refuse"),
+        default="pad",
+        help="a deliverable of another shape: letterbox/pillarbox (default), crop to fill, or refuse",
+    )
+    film.add_argument("--mp3", action="store_true", help="also write the master as MP3")
+    film.add_argument("--stems", action="store_true", help="also write dialogue, music and effects stems")
+    film.add_argument("--no-poster", action="store_true", help="skip the poster frame and thumbnail")
+
+
+def _post_request(args: argparse.Namespace) -> dict:
+    from pathlib import Path
+
+    from .blender.film_post import PostSettings
+
+    return {
+        "post": PostSettings(
+            fps_fit=args.fps_fit,
+            deflicker=args.deflicker,
+            match_colour=args.match_colour
+            if args.match_colour in ("off", "first")
+            else str(Path(args.match_colour).expanduser().resolve()),
+            upscale=not args.no_upscale,
+        ),
+        "deliver": [name.strip() for name in args.deliver.split(",") if name.strip()],
+        "aspect_fit": args.aspect_fit,
+        "mp3": args.mp3,
+        "stems": args.stems,
+        "poster": not args.no_poster,
+    }
 
 
 def _run_install_runtime(args: argparse.Namespace) -> int:
@@ -246,6 +310,7 @@ def _run_film(args: argparse.Namespace) -> int:
         previz=args.previz,
         stage_frames=args.stage_frames,
         render_engine=args.render_engine,
+        **_post_request(args),
     )
     if args.stage_frames and args.previz == "cards":
         print(

@@ -1,4 +1,4 @@
-"""Render settings and outputs for a delivery preset: video, mixed WAV, PNG frames.
+"""Render settings and outputs for a delivery preset: video, frame sequences, WAV, MP3, stills.
 
 Files are rendered under a temporary name in the target folder and renamed when complete,
 so a failed or cancelled render never leaves a half-written deliverable.
@@ -12,20 +12,28 @@ from pathlib import Path
 
 import bpy
 
+from ..core.atomic import atomic_folder
 from ..core.presets import DeliveryPreset
 from . import compat
+
+EXR_SETTINGS = {"color_depth": "16", "exr_codec": "ZIP", "color_mode": "RGBA"}  # half float
 
 
 def configure(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
     render = scene.render
     render.resolution_x, render.resolution_y, render.resolution_percentage = preset.width, preset.height, 100
-    render.fps, render.fps_base = preset.fps, 1.0
+    render.fps, render.fps_base = preset.fps, preset.fps_base
     # Generated pictures are display-referred (sRGB) already: AgX would tone-map them again.
     scene.view_settings.view_transform = "Standard"
     scene.view_settings.look = "None"
     render.use_sequencer = True
     scene.render.use_compositing = False  # the look is already in the graded stills
+    if preset.kind == "frames":
+        _frames_output(scene, preset)
+        return
     compat.set_video_output(scene)
+    # ProRes 4444 carries alpha when the picture is RGBA (where no strip covers, it is clear).
+    render.image_settings.color_mode = "RGBA" if preset.alpha else "RGB"
     ffmpeg = render.ffmpeg
     ffmpeg.format = preset.container
     ffmpeg.codec = preset.codec
@@ -40,6 +48,17 @@ def configure(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
     ffmpeg.audio_channels = "STEREO"
     if preset.audio_codec == "AAC":
         ffmpeg.audio_bitrate = 192
+
+
+def _frames_output(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
+    compat.set_image_output(scene, preset.container)
+    settings = scene.render.image_settings
+    if preset.container == "OPEN_EXR":
+        # EXR holds scene-linear values: Blender writes float formats without the view transform.
+        for name, value in EXR_SETTINGS.items():
+            setattr(settings, name, value)
+    else:
+        settings.color_mode, settings.color_depth, settings.compression = "RGB", "8", 15
 
 
 def _temp_beside(target: Path) -> Path:
@@ -59,18 +78,28 @@ def render_video(scene: bpy.types.Scene, target: Path) -> Path:
     return target
 
 
-def mixdown(scene: bpy.types.Scene, target: Path) -> Path:
-    """The scene's audio as a 48 kHz 16-bit WAV (atomically)."""
+def render_frames(scene: bpy.types.Scene, folder: Path) -> Path:
+    """Every frame into ``folder`` (``frame_0001.exr``...) in the scene's image format; the folder
+    appears only when the last frame is written."""
+    with atomic_folder(folder) as temp:
+        saved = scene.render.filepath
+        scene.render.filepath = str(temp / "frame_")
+        try:
+            with bpy.context.temp_override(scene=scene):
+                bpy.ops.render.render(animation=True, scene=scene.name)
+        finally:
+            scene.render.filepath = saved
+    return folder
+
+
+def mixdown(scene: bpy.types.Scene, target: Path, container: str = "WAV") -> Path:
+    """The scene's audio as a 48 kHz 16-bit WAV, or a 192 kb/s MP3 (atomically)."""
     temp = _temp_beside(target)
+    options = {"codec": "PCM", "format": "S16"} if container == "WAV" else {"codec": "MP3", "bitrate": 192}
     try:
         with bpy.context.temp_override(scene=scene):
             bpy.ops.sound.mixdown(
-                filepath=str(temp),
-                container="WAV",
-                codec="PCM",
-                format="S16",
-                mixrate=48000,
-                check_existing=False,
+                filepath=str(temp), container=container, mixrate=48000, check_existing=False, **options
             )
         os.replace(temp, target)
     finally:

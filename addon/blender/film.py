@@ -10,8 +10,6 @@ second Blender when the artist's window is open (``background_render``).
 from __future__ import annotations
 
 import copy
-import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,6 @@ import bpy
 
 from ..core import director
 from ..core import plan as plan_io
-from ..core.atomic import write_atomic
 from ..core.keys import slug
 from ..core.models import load_registry, weights_present
 from ..core.paths import contained_path
@@ -35,7 +32,9 @@ from . import (
     artist_layout,
     background_render,
     delivery,
+    film_deliver,
     film_jobs,
+    film_post,
     film_stage,
     film_sync,
     look,
@@ -170,6 +169,7 @@ class FilmBuild:
         yield "plan", 0.05
         stages = (
             self._make_media,
+            self._post,
             self._grade,
             self._speech_and_music,
             self._staged_timeline,
@@ -193,12 +193,15 @@ class FilmBuild:
         if any(plan["film"][key] != value for key, value in frame.items()):
             plan["film"] |= {**frame, "aspect": self.preset.aspect}
         report.output = check_output(request.output, self.preset.extension)
+        self.extras = film_deliver.check_extras(self.preset, request.deliver, request.aspect_fit)
+        request.post.check()
         plan["warnings"] = [*plan.get("warnings", []), *check_transitions(plan["shots"])]
         self.caption_rules, self.burn_captions = film_sync.caption_rules(
             plan["film"]["preset"], request.captions
         )
         # Warnings found before the plan (media folder, missing video weights) are kept.
         report.plan, report.lufs_target = plan, self.preset.lufs
+        report.true_peak_target = self.preset.true_peak
         report.warnings = [*report.warnings, *plan["warnings"]]
         runtime = film_jobs.Runtime(
             request.models_folder, request.allow_online, request.device, request.memory_mode
@@ -306,10 +309,14 @@ class FilmBuild:
             for (job, _), tracker in zip(jobs[kind], self.submitted[kind], strict=True)
         }
 
+    def _post(self) -> Iterator[tuple[str, float]]:
+        """Deflicker, colour match, frame-rate fit and upscale (film_post), before the grade."""
+        yield from film_post.post_steps(self)
+
     def _grade(self) -> Iterator[tuple[str, float]]:
         """Each shot's still through the look group, one per tick."""
         started = time.perf_counter()
-        cards = self.media.cards
+        cards = [pictures.still for pictures in self.pictures]
         self.graded = [self.folder / "graded" / f"{shot['id']}.png" for shot in self.plan["shots"]]
         request = self.request
         group = look.build_look_group(
@@ -401,10 +408,9 @@ class FilmBuild:
             for shot, picture, shot_lines in zip(plan["shots"], self.graded, self.lines, strict=True)
         ]
         spans = transitions.picture_spans(plan["shots"], timings, fps)
-        clips = zip(shot_media, self.media.clips, self.media.clip_fps, spans, strict=True)
-        for item, clip, model_fps, span in clips:
-            if clip is not None:
-                item.frames = film_jobs.clip_frames(clip, model_fps, fps, span.frames)
+        for item, pictures, span in zip(shot_media, self.pictures, spans, strict=True):
+            if pictures.clip is not None:
+                item.frames = film_jobs.clip_frames(pictures.clip, pictures.clip_fps, fps, span.frames)
         staged_shots = self.staged.shots if self.staged is not None else [None] * len(shot_media)
         for item, staged in zip(shot_media, staged_shots, strict=True):
             if staged is not None and staged.frames and item.frames is None:
@@ -453,23 +459,26 @@ class FilmBuild:
         started = time.perf_counter()
         mix = delivery.mixdown(self.scene, self.folder / "mix.wav")
         self.master_wav = self.folder / "master.wav"
-        job = {"task": "master", "path": str(mix), "output": str(self.master_wav), "ceiling_db": -1.0}
+        ceiling = self.preset.limiter_ceiling  # under the preset's true peak, with room for AAC
+        job = {"task": "master", "path": str(mix), "output": str(self.master_wav), "ceiling_db": ceiling}
         mastered = self._submit({**job, "target_lufs": self.preset.lufs})
         yield from self._wait([mastered], "master", 0.65)
         if self.cancelled:
             return
         result, report = mastered.state.result, self.report
         report.lufs_before, report.lufs_after = result["lufs_before"], result["lufs"]
-        report.peak_dbfs = result["peak_dbfs"]
+        report.peak_dbfs, report.true_peak = result["peak_dbfs"], result["true_peak_db"]
         self._timed("master", started)
         yield "master", 0.7
 
     def _render(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()
-        if self.request.render_in_background:
+        if self.request.render_in_background and self.preset.kind == "video":
             yield from self._render_in_background(self.master_wav)
             if self.cancelled:
                 return
+        elif self.preset.kind == "frames":  # EXR or PNG frames: the master WAV goes beside them
+            delivery.render_frames(self.scene, self.report.output)
         else:
             with timeline.master_audio(self.scene, self.master_wav):
                 delivery.render_video(self.scene, self.report.output)
@@ -478,21 +487,7 @@ class FilmBuild:
         yield "render", 0.9
 
     def _write_outputs(self) -> Iterator[tuple[str, float]]:
-        started = time.perf_counter()
-        request, report = self.request, self.report
-        if request.captions != "off" and self.captions:
-            report.files += [str(path) for path in film_sync.write_sidecars(self.captions, report.output)]
-        if request.wav:
-            wav = report.output.with_suffix(".wav")
-            write_atomic(wav, lambda temp: shutil.copyfile(self.master_wav, temp))
-            report.files.append(str(wav))
-        if request.png_sequence is not None:
-            report.files.append(str(delivery.render_png_sequence(self.scene, Path(request.png_sequence))))
-        report_path = report.output.with_suffix(".report.json")
-        report_path.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-        report.files.append(str(report_path))
-        self._timed("outputs", started)
-        yield "done", 1.0
+        yield from film_deliver.output_steps(self)
 
 
 def run_to_end(build: FilmBuild, on_step=None) -> FilmReport:

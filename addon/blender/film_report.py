@@ -28,6 +28,8 @@ class FilmReport:
     lufs_target: float = 0.0
     lufs_after: float = 0.0
     peak_dbfs: float = 0.0
+    true_peak: float = 0.0  # dBTP of the master, 4x oversampled
+    true_peak_target: float = -1.0
     duration: float = 0.0
     frames: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -35,6 +37,8 @@ class FilmReport:
     # What the sync layer placed: transitions, sound cues, captions, lip-synced rigs.
     sync: dict = field(default_factory=dict)
     staging: dict = field(default_factory=dict)  # the 3D previz: scene, cameras, what was rendered
+    post: dict = field(default_factory=dict)  # what the post stage did to the pictures (film_post)
+    deliverables: list[dict] = field(default_factory=list)  # each file as the worker probed it
 
     backends: dict[str, str] = field(default_factory=lambda: dict(BACKENDS))
 
@@ -55,11 +59,15 @@ class FilmReport:
                 "target_lufs": self.lufs_target,
                 "delivered_lufs": self.lufs_after,
                 "peak_dbfs": self.peak_dbfs,
+                "true_peak_db": self.true_peak,
+                "true_peak_target": self.true_peak_target,
             },
             "warnings": self.warnings,
             "regenerated": self.regenerated,
             "sync": self.sync,
             "staging": self.staging,
+            "post": self.post,
+            "deliverables": self.deliverables,
         }
 
     def text(self) -> str:
@@ -74,7 +82,8 @@ class FilmReport:
             )
         lines.append(
             f"  loudness: {self.lufs_before:.1f} LUFS mixed -> {self.lufs_after:.1f} LUFS delivered "
-            f"(target {self.lufs_target:.0f}), peak {self.peak_dbfs:.1f} dBFS"
+            f"(target {self.lufs_target:.0f}), true peak {self.true_peak:.1f} dBTP "
+            f"(ceiling {self.true_peak_target:.0f})"
         )
         lines.append(
             "  stages: "

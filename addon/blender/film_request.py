@@ -9,6 +9,7 @@ from pathlib import Path
 from ..core.models import ModelSpec
 from ..core.paths import StoryloomPathError
 from ..core.validation import BadInput
+from .film_post import PostSettings
 from .planning import PlannerChoice
 
 
@@ -56,13 +57,29 @@ class FilmRequest:
     previz: str = "stage"
     stage_frames: bool = False
     render_engine: str = "workbench"  # or "scene": the scene's own engine and materials
+    # Post: clips fitted to the film's rate, deflickered, colour-matched, upscaled (film_post).
+    post: PostSettings = field(default_factory=PostSettings)
+    # Deliverables beside the main file: other presets (padded or cropped to their frame), an
+    # MP3 of the master, dialogue/music/effects stems, a poster frame and thumbnail.
+    deliver: list[str] = field(default_factory=list)
+    aspect_fit: str = "pad"
+    mp3: bool = False
+    stems: bool = False
+    poster: bool = True
 
 
 def check_output(path: Path, extension: str) -> Path:
-    """Refuse an output path before any work: missing folder, unwritable folder, wrong type."""
+    """Refuse an output path before any work: missing folder, unwritable folder, wrong type.
+
+    A frame-sequence preset (``extension`` "") writes a folder: a name without a suffix.
+    """
     path = Path(path).expanduser().resolve()
-    if path.suffix.lower() != extension:
+    if extension and path.suffix.lower() != extension:
         raise BadInput(f"The output {path.name} must end in {extension} for this preset.")
+    if not extension and (path.suffix or path.is_file()):
+        raise BadInput(
+            f"This preset writes a folder of frames: name the output without a suffix, not {path.name}."
+        )
     if not path.parent.is_dir():
         raise StoryloomPathError(
             f"The output folder {path.parent} does not exist: create it or choose another."

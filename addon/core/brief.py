@@ -289,7 +289,9 @@ def read_seconds(text: str) -> float | None:
 
 
 def read_platform(lowered: str) -> str | None:
-    platforms = {
+    platforms = {  # the first platform named wins: a "4:5 Instagram post" is a portrait one
+        "portrait": ("4:5", "instagram feed", "feed post"),
+        "square": ("1:1", "square video", "square format", "carré", "quadratisch"),
         "vertical": (
             "vertical",
             "vertikal",

@@ -32,17 +32,33 @@ class CaptionRules:
 
 
 # Per delivery preset. Vertical video keeps captions above the platform's own buttons and
-# description (the bottom fifth of a 9:16 frame), in short lines of a few words.
+# description (the bottom fifth of a 9:16 frame), in short lines of a few words; feed formats
+# (1:1, 4:5) sit between; masters for broadcast and grading carry sidecars, not burned-in text.
+_WIDE = CaptionRules(
+    chars_per_line=42, max_lines=2, max_words=8, max_cps=17, bottom=0.07, size=0.045, burn_in=True
+)
+_TALL = CaptionRules(
+    chars_per_line=22, max_lines=2, max_words=4, max_cps=15, bottom=0.22, size=0.06, burn_in=True
+)
+_FEED = CaptionRules(
+    chars_per_line=30, max_lines=2, max_words=6, max_cps=16, bottom=0.12, size=0.05, burn_in=True
+)
+_MASTER = CaptionRules(
+    chars_per_line=37, max_lines=2, max_words=12, max_cps=15, bottom=0.08, size=0.04, burn_in=False
+)
 CAPTION_RULES = {
-    "youtube": CaptionRules(
-        chars_per_line=42, max_lines=2, max_words=8, max_cps=17, bottom=0.07, size=0.045, burn_in=True
-    ),
-    "vertical": CaptionRules(
-        chars_per_line=22, max_lines=2, max_words=4, max_cps=15, bottom=0.22, size=0.06, burn_in=True
-    ),
-    "prores": CaptionRules(
-        chars_per_line=37, max_lines=2, max_words=12, max_cps=15, bottom=0.08, size=0.04, burn_in=False
-    ),
+    "youtube": _WIDE,
+    "youtube_4k": _WIDE,
+    "vertical": _TALL,
+    "vertical_60": _TALL,
+    "square": _FEED,
+    "portrait": _FEED,
+    "prores": _MASTER,
+    "broadcast_hd": _MASTER,
+    "prores_4444": _MASTER,
+    "film_23976": _MASTER,
+    "exr": _MASTER,
+    "png": _MASTER,
 }
 DEFAULT_RULES = CAPTION_RULES["youtube"]
 # How a film carries captions: as its preset says, burned in (and sidecars), sidecars only, none.

@@ -86,6 +86,17 @@ def check_upscale(width: int, height: int, factor: int) -> tuple[int, int]:
     return size
 
 
+def factor_to_cover(width: int, height: int, target_width: int, target_height: int) -> int:
+    """The smallest offered factor that makes a picture cover the target frame (1: it already
+    does; the largest offered when none reaches it, the VSE scales the rest)."""
+    if width >= target_width and height >= target_height:
+        return 1
+    for factor in UPSCALE_FACTORS:
+        if width * factor >= target_width and height * factor >= target_height:
+            return factor
+    return UPSCALE_FACTORS[-1]
+
+
 def tiles(length: int, tile: int = TILE, overlap: int = TILE_OVERLAP) -> list[tuple[int, int, int, int]]:
     """Cut ``length`` pixels into tiles: (read_start, read_end, keep_start, keep_end) each.
 

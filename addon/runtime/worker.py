@@ -44,6 +44,7 @@ SIMPLE_TASKS = {
     "upscale": ("upscale", "upscale"),
     "deflicker": ("deflicker", "deflicker"),
     "colour_match": ("colour_match", "colour_match"),
+    "probe": ("probe", "probe"),
 }
 
 

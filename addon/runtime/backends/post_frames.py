@@ -34,14 +34,17 @@ def read_frame(path: str | Path) -> np.ndarray:
 
 
 def write_frame(path: Path, rgb: np.ndarray) -> Path:
+    """``rgb`` as an 8-bit PNG at ``path`` (PNG whatever the name ends in: temp names too)."""
     import cv2
 
     pixels = np.round(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.uint8)
-    if not cv2.imwrite(
-        str(path), np.ascontiguousarray(pixels[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL]
-    ):
-        raise OSError(f"Could not write {path} (disk full or folder not writable?).")
-    return path
+    ok, encoded = cv2.imencode(
+        ".png", np.ascontiguousarray(pixels[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL]
+    )
+    if not ok:
+        raise BadInput(f"Could not encode {Path(path).name} as PNG.")
+    Path(path).write_bytes(encoded.tobytes())
+    return Path(path)
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:

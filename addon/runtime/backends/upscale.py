@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.atomic import atomic_path
-from ...core.post import TILE, TILE_OVERLAP, check_upscale, tiles
+from ...core.post import TILE, TILE_OVERLAP, check_upscale, factor_to_cover, tiles
 from . import JobContext
 from .post_frames import check_frames, luminance, read_frame, write_frame, write_sequence
 
@@ -50,21 +50,27 @@ def upscale_tiled(rgb: np.ndarray, factor: int, tile: int = TILE, overlap: int =
 
 
 def upscale(job: dict, ctx: JobContext) -> dict:
-    """Task ``upscale``: one picture (``image``/``output``) or a sequence (``frames``/``output_dir``)."""
-    factor = int(job["factor"])
-    tile = int(job.get("tile", TILE))
-    if "image" in job:
-        (source,) = check_frames([job["image"]])
-        rgb = read_frame(source)
-        size = check_upscale(rgb.shape[1], rgb.shape[0], factor)
-        with atomic_path(Path(job["output"])) as temp:
-            write_frame(temp.with_suffix(".png"), upscale_tiled(rgb, factor, tile))
-            temp.with_suffix(".png").replace(temp)
-        ctx.artifact(Path(job["output"]), width=size[0], height=size[1])
-        return {"output": job["output"], "width": size[0], "height": size[1], "method": "lanczos"}
-    frames = check_frames(job["frames"])
+    """Task ``upscale``: one picture (``image``/``output``) or a sequence (``frames``/``output_dir``).
+
+    ``factor`` is 2, 3 or 4; or ``cover`` [width, height] picks the smallest factor that fills
+    that frame, and a picture that already does is left alone (``skipped``).
+    """
+    single = "image" in job
+    frames = check_frames([job["image"]] if single else job["frames"])
     first = read_frame(frames[0])
-    size = check_upscale(first.shape[1], first.shape[0], factor)
+    height, width = first.shape[:2]
+    factor = factor_to_cover(width, height, *job["cover"]) if "cover" in job else int(job["factor"])
+    if factor == 1:
+        return {"skipped": True, "width": width, "height": height}
+    size = check_upscale(width, height, factor)
+    tile = int(job.get("tile", TILE))
+    record = {"width": size[0], "height": size[1], "factor": factor, "method": "lanczos"}
+    if single:
+        output = Path(job["output"])
+        with atomic_path(output) as temp:
+            write_frame(temp, upscale_tiled(first, factor, tile))
+        ctx.artifact(output, width=size[0], height=size[1])
+        return {"output": str(output), **record}
     names = write_sequence(
         Path(job["output_dir"]),
         len(frames),
@@ -72,10 +78,4 @@ def upscale(job: dict, ctx: JobContext) -> dict:
         ctx,
     )
     ctx.artifact(Path(job["output_dir"]), frames=len(names))
-    return {
-        "output_dir": job["output_dir"],
-        "frames": names,
-        "width": size[0],
-        "height": size[1],
-        "method": "lanczos",
-    }
+    return {"output_dir": job["output_dir"], "frames": names, **record}

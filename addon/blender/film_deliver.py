@@ -1,0 +1,262 @@
+"""The deliverables beside a film's main file: other presets, MP3, stems, poster and thumbnail.
+
+Another preset is rendered from a delivery scene made for it: one scene strip showing the
+film's edit, scaled to pad (letterbox/pillarbox) or crop into the preset's frame, and the
+master mix. The film scene's own settings are never touched, and the delivery scene is removed
+afterwards. Every file is written under a temp name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import bpy
+
+from ..core.atomic import atomic_path, write_atomic
+from ..core.keys import artifact_key
+from ..core.post import MAX_RATIO
+from ..core.presets import DeliveryPreset, get_preset
+from ..core.validation import BadInput
+from ..core.video import retime
+from . import compat, delivery, film_sync, image_io, timeline
+
+ASPECT_FITS = ("pad", "crop", "refuse")  # letterbox/pillarbox, fill and cut, or a clear no
+STEM_CHANNELS = {"dialogue": (timeline.CHANNELS["dialogue"],), "music": (timeline.CHANNELS["music"],)}
+THUMBNAIL_LONG_SIDE = 1280  # YouTube's thumbnail size (1280x720 for 16:9)
+
+
+def check_extras(film: DeliveryPreset, names: list[str], aspect_fit: str) -> list[DeliveryPreset]:
+    """The extra presets asked for, refused before any work when they cannot be made."""
+    if aspect_fit not in ASPECT_FITS:
+        raise BadInput(f"Unknown aspect fit {aspect_fit!r}: choose {', '.join(ASPECT_FITS)}.")
+    extras = []
+    for name in names:
+        preset = get_preset(name)
+        if preset.rate > film.rate * MAX_RATIO:
+            raise BadInput(
+                f"The '{name}' deliverable is {preset.rate:.3f} fps, over {MAX_RATIO:g} times the film's "
+                f"{film.rate:.3f} fps: build the film with --preset {name} instead."
+            )
+        if preset.aspect != film.aspect and aspect_fit == "refuse":
+            raise BadInput(
+                f"The '{name}' deliverable is {preset.aspect} but the film is {film.aspect}: "
+                "choose an aspect fit of pad (letterbox or pillarbox) or crop, "
+                "or build the film with that preset."
+            )
+        extras.append(preset)
+    return extras
+
+
+def target_for(output: Path, preset: DeliveryPreset) -> Path:
+    """``film.mp4`` -> ``film.square.mp4``; a frame sequence is a folder ``film.exr``."""
+    return output.with_name(f"{output.stem}.{preset.name}{preset.extension}")
+
+
+def fit_scale(source: tuple[int, int], frame: tuple[int, int], aspect_fit: str) -> float:
+    ratios = (frame[0] / source[0], frame[1] / source[1])
+    return max(ratios) if aspect_fit == "crop" else min(ratios)
+
+
+@contextmanager
+def delivery_scene(
+    film: bpy.types.Scene, preset: DeliveryPreset, aspect_fit: str, master_wav: Path
+) -> Iterator:
+    """A temporary scene that shows ``film``'s edit in ``preset``'s frame, with the master mix."""
+    scene = bpy.data.scenes.new(f"{film.name} Deliver {preset.name}")
+    try:
+        scene.frame_start, scene.frame_end = film.frame_start, film.frame_end
+        delivery.configure(scene, preset)
+        scene.sequence_editor_create()
+        strips = compat.strips(scene)
+        length = film.frame_end - film.frame_start + 1
+        picture = strips.new_scene("film", film, 1, film.frame_start)
+        picture.scene_input = "SEQUENCER"
+        picture.frame_offset_start = 0
+        picture.frame_final_duration = length
+        picture.volume = 0.0  # the master mix below is the sound
+        scale = fit_scale(
+            (film.render.resolution_x, film.render.resolution_y), (preset.width, preset.height), aspect_fit
+        )
+        picture.transform.scale_x = picture.transform.scale_y = scale
+        strips.new_sound("master", str(master_wav), 2, film.frame_start)
+        yield scene
+    finally:
+        bpy.data.scenes.remove(scene)
+
+
+def render_extra(
+    film: bpy.types.Scene, preset: DeliveryPreset, aspect_fit: str, master_wav: Path, target: Path
+) -> Path:
+    with delivery_scene(film, preset, aspect_fit, master_wav) as scene:
+        if preset.kind == "frames":
+            return delivery.render_frames(scene, target)
+        return delivery.render_video(scene, target)
+
+
+def same_rate(film: bpy.types.Scene, preset: DeliveryPreset) -> bool:
+    return abs(preset.rate - film.render.fps / film.render.fps_base) < 1e-6
+
+
+def converted_extra_steps(build, preset: DeliveryPreset, target: Path) -> Iterator[tuple[str, float]]:
+    """A deliverable at another frame rate: the edit rendered as PNG frames in the preset's
+    frame, retimed by the film's frame-rate fit (optical flow by default; frames are dropped for
+    a slower rate), then encoded at the preset's rate with the master mix."""
+    film, request = build.scene, build.request
+    film_rate = film.render.fps / film.render.fps_base
+    key = artifact_key(preset.name, request.aspect_fit, request.post.fps_fit, str(build.report.output))
+    frames_at_film_rate = build.folder / "deliver" / f"{preset.name}-{key}-film-rate"
+    png = replace(preset, fps=film.render.fps, fps_base=film.render.fps_base, kind="frames", container="PNG")
+    with delivery_scene(film, png, request.aspect_fit, build.master_wav) as scene:
+        delivery.render_frames(scene, frames_at_film_rate)
+    rendered = sorted(frames_at_film_rate.glob("frame_*.png"))
+    if preset.rate > film_rate and request.post.fps_fit != "repeat":
+        folder = build.folder / "deliver" / f"{preset.name}-{key}-{request.post.fps_fit}"
+        job = {
+            "task": "interpolate",
+            "frames": [str(path) for path in rendered],
+            "source_fps": film_rate,
+            "target_fps": preset.rate,
+            "method": request.post.fps_fit,
+            "output_dir": str(folder),
+        }
+        fitting = build._submit(job)
+        yield from build._wait([fitting], "deliverables", 0.93)
+        if build.cancelled:
+            return
+        files = [folder / name for name in fitting.state.result["frames"]]
+    else:
+        files = [rendered[index] for index in retime(len(rendered), film_rate, preset.rate)]
+    scene = bpy.data.scenes.new(f"{film.name} Deliver {preset.name}")
+    try:
+        delivery.configure(scene, preset)
+        scene.sequence_editor_create()
+        strips = compat.strips(scene)
+        picture = strips.new_image("film", str(files[0]), 1, 1, fit_method="ORIGINAL")
+        for path in files[1:]:  # all in one folder; a dropped-frame retime lists some twice
+            picture.elements.append(path.name)
+        scene.frame_start, scene.frame_end = 1, len(files)
+        strips.new_sound("master", str(build.master_wav), 2, 1)
+        if preset.kind == "frames":
+            delivery.render_frames(scene, target)
+        else:
+            delivery.render_video(scene, target)
+    finally:
+        bpy.data.scenes.remove(scene)
+
+
+def render_stems(film: bpy.types.Scene, folder: Path, stem: str) -> list[Path]:
+    """Dialogue, music and effects as WAVs, each the mix with the other groups muted (before the
+    master bus: the three sum to the unmastered mix)."""
+    sounds = [s for s in compat.all_strips(film) if s.type == "SOUND" and not s.mute]
+    grouped = {"dialogue": [], "music": [], "effects": []}
+    for strip in sounds:
+        name = next(
+            (group for group, channels in STEM_CHANNELS.items() if strip.channel in channels), "effects"
+        )
+        grouped[name].append(strip)
+    written = []
+    for name, keep in grouped.items():
+        if not keep:
+            continue
+        muted = [strip for strip in sounds if strip not in keep]
+        for strip in muted:
+            strip.mute = True
+        try:
+            written.append(delivery.mixdown(film, folder / f"{stem}.{name}.wav"))
+        finally:
+            for strip in muted:
+                strip.mute = False
+    return written
+
+
+def poster_frame(film: bpy.types.Scene, plan: dict, timings: list) -> int:
+    """The middle of the longest shot: the frame most likely to show what the film is about."""
+    longest = max(range(len(timings)), key=lambda index: timings[index].frames)
+    timing = timings[longest]
+    return film.frame_start + timing.start_frame + timing.frames // 2
+
+
+def render_poster(film: bpy.types.Scene, frame: int, poster: Path, thumbnail: Path) -> list[Path]:
+    """The poster (PNG, the film's frame) and a thumbnail (JPEG, 1280 on the long side)."""
+    saved = film.frame_current
+    film.frame_set(frame)
+    try:
+        with bpy.context.temp_override(scene=film):
+            bpy.ops.render.render(scene=film.name)
+        result = bpy.data.images[image_io.RENDER_RESULT]
+        with compat.still_output(film, "PNG", "RGB"), atomic_path(poster) as temp:
+            result.save_render(filepath=str(temp), scene=film)
+    finally:
+        film.frame_set(saved)
+    image = bpy.data.images.load(str(poster), check_existing=False)
+    try:
+        width, height = image.size
+        scale = THUMBNAIL_LONG_SIDE / max(width, height)
+        image.scale(max(1, round(width * scale)), max(1, round(height * scale)))
+        image.file_format = "JPEG"
+        with atomic_path(thumbnail) as temp:
+            image.filepath_raw = str(temp)
+            image.save()
+    finally:
+        bpy.data.images.remove(image)
+    return [poster, thumbnail]
+
+
+def output_steps(build) -> Iterator[tuple[str, float]]:
+    """After the main render: sidecars, WAV, MP3, stems, other presets, poster; then every file
+    probed by the worker (size, rate, codec, loudness, true peak) into the report."""
+    started = time.perf_counter()
+    request, report, scene = build.request, build.report, build.scene
+    output = report.output
+    if request.captions != "off" and build.captions:
+        report.files += [str(path) for path in film_sync.write_sidecars(build.captions, output)]
+    if request.wav:
+        wav = output.with_name(f"{output.stem}.wav")
+        write_atomic(wav, lambda temp: shutil.copyfile(build.master_wav, temp))
+        report.files.append(str(wav))
+    if request.png_sequence is not None:
+        report.files.append(str(delivery.render_png_sequence(scene, Path(request.png_sequence))))
+    extras = []
+    with timeline.master_audio(scene, build.master_wav):
+        if request.mp3:
+            extras.append(delivery.mixdown(scene, output.with_name(f"{output.stem}.mp3"), container="MP3"))
+    if request.stems:
+        extras += render_stems(scene, output.parent, output.stem)
+    yield "deliverables", 0.92
+    for preset in build.extras:
+        if build.cancelled:
+            return
+        target = target_for(output, preset)
+        if same_rate(scene, preset):
+            render_extra(scene, preset, request.aspect_fit, build.master_wav, target)
+        else:
+            yield from converted_extra_steps(build, preset, target)
+        extras.append(target)
+        yield "deliverables", 0.94
+    if request.poster:
+        frame = poster_frame(scene, build.plan, build.timings)
+        extras += render_poster(
+            scene,
+            frame,
+            output.with_name(f"{output.stem}.poster.png"),
+            output.with_name(f"{output.stem}.thumbnail.jpg"),
+        )
+    report.files += [str(path) for path in extras]
+    probing = build._submit(
+        {"task": "probe", "paths": [path for path in report.files if not path.endswith((".srt", ".vtt"))]}
+    )
+    yield from build._wait([probing], "probe", 0.97)
+    if build.cancelled:
+        return
+    report.deliverables = probing.state.result.get("files", [])
+    report_path = output.with_name(f"{output.stem}.report.json")
+    report_path.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    report.files.append(str(report_path))
+    build._timed("outputs", started)
+    yield "done", 1.0
