@@ -12,6 +12,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, Po
 from .blender.film_stage import ENGINE_ITEMS, PREVIZ_ITEMS
 from .blender.film_sync import CAPTION_ITEMS
 from .blender.planning import PLANNER_ITEMS
+from .blender.post_props import PostProperties
 from .core.models import IMAGE_TASKS, TASK_CONTROLNET, TASK_SPEECH, load_registry
 from .core.visemes import PRESTON_BLAIR, REST
 
@@ -184,7 +185,7 @@ def _preset_items(self, context):
     return [("AUTO", "From the Brief", "")] + [(name, name.title(), p.label) for name, p in PRESETS.items()]
 
 
-class STORYLOOM_PG_film_settings(bpy.types.PropertyGroup):
+class STORYLOOM_PG_film_settings(PostProperties, bpy.types.PropertyGroup):
     """What the Sequencer panel's Build Film button uses (saved with the .blend)."""
 
     brief: StringProperty(

@@ -8,6 +8,7 @@ from . import (
     generate_image,
     lip_sync,
     plan,
+    post,
     restyle,
     runtime,
     scene_images,
@@ -16,5 +17,18 @@ from . import (
 )
 
 register, unregister = register_modules_factory(
-    (doctor, generate_image, scene_images, restyle, video, audio, lip_sync, runtime, film, plan, staging)
+    (
+        doctor,
+        generate_image,
+        scene_images,
+        restyle,
+        video,
+        post,
+        audio,
+        lip_sync,
+        runtime,
+        film,
+        plan,
+        staging,
+    )
 )

@@ -13,6 +13,7 @@ from ..addon.blender.film_run import save_plan_beside_blend, start_build
 from ..addon.blender.film_stage import ENGINE_ITEMS, PREVIZ_ITEMS
 from ..addon.blender.film_sync import CAPTION_ITEMS
 from ..addon.blender.planning import PLANNER_ITEMS, PlannerChoice
+from ..addon.blender.post_props import PostProperties, request_fields
 from ..addon.core import plan as plan_io
 from ..addon.core.presets import PRESETS
 from .job_base import TIMER_INTERVAL_S, is_own_tick
@@ -28,7 +29,7 @@ LOOK_ITEMS = (
 )
 
 
-class STORYLOOM_OT_build_film(bpy.types.Operator):
+class STORYLOOM_OT_build_film(PostProperties, bpy.types.Operator):
     """Turn a brief into a film: plan, previz pictures, voice, music, edit, grade, master, render"""
 
     bl_idname = "storyloom.build_film"
@@ -97,6 +98,7 @@ class STORYLOOM_OT_build_film(bpy.types.Operator):
             previz=self.previz,
             stage_frames=self.stage_frames,
             render_engine=self.render_engine,
+            **request_fields(self),
         )
 
     def execute(self, context: bpy.types.Context) -> set[str]:

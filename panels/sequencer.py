@@ -6,6 +6,8 @@ import json
 
 import bpy
 
+from ..addon.blender.post_props import copy_post_settings, draw_post_settings
+
 
 class SEQUENCER_UL_storyloom_shots(bpy.types.UIList):
     def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):
@@ -32,6 +34,7 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
             row = layout.row(align=True)
             row.prop(settings, "render_engine", text="")
             row.prop(settings, "stage_frames", toggle=True)
+        draw_post_settings(layout, settings)
         if settings.planner != "rules":
             layout.prop(settings, "planner_model")
         if settings.planner == "server":
@@ -55,6 +58,7 @@ class SEQUENCER_PT_storyloom_film(bpy.types.Panel):
             "planner_url",
         ):
             setattr(operator, name, getattr(settings, name))
+        copy_post_settings(settings, operator)
         plan_text = scene.get("storyloom_plan")
         if not plan_text:
             return
@@ -108,6 +112,10 @@ class SEQUENCER_PT_storyloom_video(bpy.types.Panel):
         ).image_source = "CONTINUE"
         column.operator("storyloom.restyle_strip", icon="BRUSH_DATA")
         column.operator("storyloom.footage_to_plane", icon="MESH_PLANE")
+        row = column.row(align=True)
+        row.operator("storyloom.interpolate_strip", text="Interpolate", icon="IPO_EASE_IN_OUT")
+        row.operator("storyloom.upscale_strip", text="Upscale", icon="FULLSCREEN_ENTER")
+        row.operator("storyloom.deflicker_strip", text="Deflicker", icon="LIGHT_SUN")
 
 
 class SEQUENCER_UL_storyloom_voices(bpy.types.UIList):

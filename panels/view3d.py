@@ -72,6 +72,7 @@ class VIEW3D_PT_storyloom_image(bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         draw_image_settings(self.layout, context)
+        self.layout.operator("storyloom.upscale_image", icon="FULLSCREEN_ENTER")
 
 
 class VIEW3D_PT_storyloom_scene_image(bpy.types.Panel):

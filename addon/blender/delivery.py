@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import bpy
@@ -32,8 +34,6 @@ def configure(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
         _frames_output(scene, preset)
         return
     compat.set_video_output(scene)
-    # ProRes 4444 carries alpha when the picture is RGBA (where no strip covers, it is clear).
-    render.image_settings.color_mode = "RGBA" if preset.alpha else "RGB"
     ffmpeg = render.ffmpeg
     ffmpeg.format = preset.container
     ffmpeg.codec = preset.codec
@@ -43,6 +43,9 @@ def configure(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
         ffmpeg.gopsize = preset.fps
     if preset.prores_profile:
         ffmpeg.ffmpeg_prores_profile = preset.prores_profile
+    # ProRes 4444 carries alpha when the picture is RGBA (where no strip covers, it is clear);
+    # the codec and profile decide which colour modes exist, so this comes after them.
+    render.image_settings.color_mode = "RGBA" if preset.alpha else "RGB"
     ffmpeg.audio_codec = preset.audio_codec
     ffmpeg.audio_mixrate = 48000
     ffmpeg.audio_channels = "STEREO"
@@ -59,6 +62,27 @@ def _frames_output(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
             setattr(settings, name, value)
     else:
         settings.color_mode, settings.color_depth, settings.compression = "RGB", "8", 15
+
+
+@contextmanager
+def frames_output(scene: bpy.types.Scene, preset: DeliveryPreset) -> Iterator[None]:
+    """Write ``preset``'s frames (EXR or PNG) from a scene set up for video, for a while."""
+    settings = scene.render.image_settings
+    names = ("file_format", "color_mode", "color_depth", "exr_codec", "compression")
+    saved = {name: getattr(settings, name) for name in names}
+    try:
+        _frames_output(scene, preset)
+        yield
+    finally:
+        if saved["file_format"] == "FFMPEG":
+            compat.set_video_output(scene)
+        else:
+            compat.set_image_output(scene, saved["file_format"])
+        for name in names[1:]:
+            try:
+                setattr(settings, name, saved[name])
+            except TypeError:  # a depth the restored format does not offer
+                pass
 
 
 def _temp_beside(target: Path) -> Path:

@@ -63,91 +63,116 @@ def fit_scale(source: tuple[int, int], frame: tuple[int, int], aspect_fit: str) 
     return max(ratios) if aspect_fit == "crop" else min(ratios)
 
 
+def film_rate(film: bpy.types.Scene) -> float:
+    return film.render.fps / film.render.fps_base
+
+
+def same_frame(film: bpy.types.Scene, preset: DeliveryPreset) -> bool:
+    """Whether the film's own render is already this preset's frame and rate."""
+    size = (film.render.resolution_x, film.render.resolution_y)
+    return size == (preset.width, preset.height) and abs(preset.rate - film_rate(film)) < 1e-6
+
+
+def master_for(build, preset: DeliveryPreset) -> Iterator[tuple[str, float]]:
+    """The mix mastered to ``preset``'s loudness and true peak (the film's own master when they
+    agree): a broadcast film's social cut plays at -14 LUFS, its streaming cut at -24."""
+    film = build.preset
+    if (preset.lufs, preset.limiter_ceiling) == (film.lufs, film.limiter_ceiling):
+        return build.master_wav
+    path = build.folder / f"master-{preset.name}.wav"
+    job = {
+        "task": "master",
+        "path": str(build.folder / "mix.wav"),
+        "output": str(path),
+        "target_lufs": preset.lufs,
+        "ceiling_db": preset.limiter_ceiling,
+    }
+    mastering = build._submit(job)
+    yield from build._wait([mastering], "deliverables", 0.93)
+    return path
+
+
+def film_frames(build) -> list[Path]:
+    """The edit rendered once as PNG frames at the film's own frame and rate (every other
+    shape and rate is made from these)."""
+    if getattr(build, "film_frames", None) is None:
+        folder = build.folder / "deliver" / "film-frames"
+        png = replace(build.preset, kind="frames", container="PNG", codec="", extension="")
+        with delivery.frames_output(build.scene, png):
+            delivery.render_frames(build.scene, folder)
+        build.film_frames = sorted(folder.glob("frame_*.png"))
+    return build.film_frames
+
+
+def frames_at_rate(build, preset: DeliveryPreset) -> Iterator[tuple[str, float]]:
+    """The film's frames at ``preset``'s rate: made between by the film's frame-rate fit (optical
+    flow by default) for a faster rate, dropped evenly for a slower one."""
+    frames, rate, method = film_frames(build), film_rate(build.scene), build.request.post.fps_fit
+    if abs(preset.rate - rate) < 1e-6:
+        return frames
+    if preset.rate < rate or method == "repeat":
+        return [frames[index] for index in retime(len(frames), rate, preset.rate)]
+    key = artifact_key(
+        preset.rate, method, [path.stat().st_mtime_ns for path in frames[:: max(1, len(frames) // 8)]]
+    )
+    folder = build.folder / "deliver" / f"film-frames-{preset.rate:.3f}fps-{method}-{key}"
+    job = {
+        "task": "interpolate",
+        "frames": [str(path) for path in frames],
+        "source_fps": rate,
+        "target_fps": preset.rate,
+        "method": method,
+        "output_dir": str(folder),
+    }
+    fitting = build._submit(job)
+    yield from build._wait([fitting], "deliverables", 0.93)
+    if build.cancelled:
+        return []
+    return [folder / name for name in fitting.state.result["frames"]]
+
+
 @contextmanager
 def delivery_scene(
-    film: bpy.types.Scene, preset: DeliveryPreset, aspect_fit: str, master_wav: Path
+    film: bpy.types.Scene, preset: DeliveryPreset, files: list[Path], aspect_fit: str, master_wav: Path
 ) -> Iterator:
-    """A temporary scene that shows ``film``'s edit in ``preset``'s frame, with the master mix."""
+    """A temporary scene in ``preset``'s frame and rate: the film's frames (one file per frame,
+    padded or cropped into the frame) and the master mix."""
     scene = bpy.data.scenes.new(f"{film.name} Deliver {preset.name}")
     try:
-        scene.frame_start, scene.frame_end = film.frame_start, film.frame_end
         delivery.configure(scene, preset)
+        scene.frame_start, scene.frame_end = 1, len(files)
         scene.sequence_editor_create()
         strips = compat.strips(scene)
-        length = film.frame_end - film.frame_start + 1
-        picture = strips.new_scene("film", film, 1, film.frame_start)
-        picture.scene_input = "SEQUENCER"
-        picture.frame_offset_start = 0
-        picture.frame_final_duration = length
-        picture.volume = 0.0  # the master mix below is the sound
-        scale = fit_scale(
-            (film.render.resolution_x, film.render.resolution_y), (preset.width, preset.height), aspect_fit
-        )
+        picture = strips.new_image("film", str(files[0]), 1, 1, fit_method="ORIGINAL")
+        for path in files[1:]:  # one folder; a dropped-frame retime may list a file twice
+            picture.elements.append(path.name)
+        size = (film.render.resolution_x, film.render.resolution_y)
+        scale = fit_scale(size, (preset.width, preset.height), aspect_fit)
         picture.transform.scale_x = picture.transform.scale_y = scale
-        strips.new_sound("master", str(master_wav), 2, film.frame_start)
+        picture.transform.filter = timeline.PICTURE_FILTER
+        strips.new_sound("master", str(master_wav), 2, 1)
         yield scene
     finally:
         bpy.data.scenes.remove(scene)
 
 
-def render_extra(
-    film: bpy.types.Scene, preset: DeliveryPreset, aspect_fit: str, master_wav: Path, target: Path
-) -> Path:
-    with delivery_scene(film, preset, aspect_fit, master_wav) as scene:
-        if preset.kind == "frames":
-            return delivery.render_frames(scene, target)
-        return delivery.render_video(scene, target)
-
-
-def same_rate(film: bpy.types.Scene, preset: DeliveryPreset) -> bool:
-    return abs(preset.rate - film.render.fps / film.render.fps_base) < 1e-6
-
-
-def converted_extra_steps(build, preset: DeliveryPreset, target: Path) -> Iterator[tuple[str, float]]:
-    """A deliverable at another frame rate: the edit rendered as PNG frames in the preset's
-    frame, retimed by the film's frame-rate fit (optical flow by default; frames are dropped for
-    a slower rate), then encoded at the preset's rate with the master mix."""
-    film, request = build.scene, build.request
-    film_rate = film.render.fps / film.render.fps_base
-    key = artifact_key(preset.name, request.aspect_fit, request.post.fps_fit, str(build.report.output))
-    frames_at_film_rate = build.folder / "deliver" / f"{preset.name}-{key}-film-rate"
-    png = replace(preset, fps=film.render.fps, fps_base=film.render.fps_base, kind="frames", container="PNG")
-    with delivery_scene(film, png, request.aspect_fit, build.master_wav) as scene:
-        delivery.render_frames(scene, frames_at_film_rate)
-    rendered = sorted(frames_at_film_rate.glob("frame_*.png"))
-    if preset.rate > film_rate and request.post.fps_fit != "repeat":
-        folder = build.folder / "deliver" / f"{preset.name}-{key}-{request.post.fps_fit}"
-        job = {
-            "task": "interpolate",
-            "frames": [str(path) for path in rendered],
-            "source_fps": film_rate,
-            "target_fps": preset.rate,
-            "method": request.post.fps_fit,
-            "output_dir": str(folder),
-        }
-        fitting = build._submit(job)
-        yield from build._wait([fitting], "deliverables", 0.93)
-        if build.cancelled:
-            return
-        files = [folder / name for name in fitting.state.result["frames"]]
-    else:
-        files = [rendered[index] for index in retime(len(rendered), film_rate, preset.rate)]
-    scene = bpy.data.scenes.new(f"{film.name} Deliver {preset.name}")
-    try:
-        delivery.configure(scene, preset)
-        scene.sequence_editor_create()
-        strips = compat.strips(scene)
-        picture = strips.new_image("film", str(files[0]), 1, 1, fit_method="ORIGINAL")
-        for path in files[1:]:  # all in one folder; a dropped-frame retime lists some twice
-            picture.elements.append(path.name)
-        scene.frame_start, scene.frame_end = 1, len(files)
-        strips.new_sound("master", str(build.master_wav), 2, 1)
+def extra_steps(build, preset: DeliveryPreset, target: Path) -> Iterator[tuple[str, float]]:
+    """One more deliverable: its own master, the film's frames at its rate, in its frame."""
+    master_wav = yield from master_for(build, preset)
+    if build.cancelled:
+        return
+    if preset.kind == "frames" and same_frame(build.scene, preset):  # full precision, straight from the edit
+        with delivery.frames_output(build.scene, preset):
+            delivery.render_frames(build.scene, target)
+        return
+    files = yield from frames_at_rate(build, preset)
+    if build.cancelled:
+        return
+    with delivery_scene(build.scene, preset, files, build.request.aspect_fit, master_wav) as scene:
         if preset.kind == "frames":
             delivery.render_frames(scene, target)
         else:
             delivery.render_video(scene, target)
-    finally:
-        bpy.data.scenes.remove(scene)
 
 
 def render_stems(film: bpy.types.Scene, folder: Path, stem: str) -> list[Path]:
@@ -232,12 +257,10 @@ def output_steps(build) -> Iterator[tuple[str, float]]:
     for preset in build.extras:
         if build.cancelled:
             return
-        target = target_for(output, preset)
-        if same_rate(scene, preset):
-            render_extra(scene, preset, request.aspect_fit, build.master_wav, target)
-        else:
-            yield from converted_extra_steps(build, preset, target)
+        target, started_extra = target_for(output, preset), time.perf_counter()
+        yield from extra_steps(build, preset, target)
         extras.append(target)
+        build._timed(f"deliver_{preset.name}", started_extra)
         yield "deliverables", 0.94
     if request.poster:
         frame = poster_frame(scene, build.plan, build.timings)

@@ -246,7 +246,7 @@ def _output_of(job: dict) -> str:
 def _run(build, jobs: list[dict], stage: str, fraction: float) -> Iterator[tuple[str, float]]:
     """Submit the jobs whose keyed outputs are missing, wait, return results by output."""
     started = time.perf_counter()
-    waiting = [(job, build._submit(job)) for job in jobs if not is_done(job) or job["task"] == "colour_match"]
+    waiting = [(job, build._submit(job)) for job in jobs if job["task"] == "colour_match" or not is_done(job)]
     yield from build._wait([tracker for _, tracker in waiting], stage, fraction)
     if waiting:
         build._timed(stage.replace(" ", "_"), started)

@@ -51,6 +51,14 @@ def land_video(scene, folder: Path, frames: list[str], model_fps: float, start: 
     return strip
 
 
+def recorded_fps(strip) -> float:
+    """The frame rate a generated strip's clip was made at (its job record), or 0 if unknown."""
+    try:
+        return float(json.loads(strip.get("storyloom_job", "{}")).get("model_fps", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def strip_files(strip) -> tuple[Path, list[str]]:
     """(folder, file names) of an image-sequence strip; refuses other strip types."""
     if strip is None or strip.type != "IMAGE":

@@ -309,8 +309,12 @@ def test_video_model_makes_moving_shots_or_falls_back_with_a_warning(storyloom, 
     assert "video" in report["stages_seconds"]
     scene = bpy.context.scene
     shots = [s for s in scene.sequence_editor.strips_all if s.name.startswith("sh") and s.type == "IMAGE"]
-    assert shots and all(len({e.filename for e in s.elements}) == 9 for s in shots)  # the clip's 9 frames
     assert all(len(s.elements) == s.frame_final_duration for s in shots)  # one file per film frame
+    # The 9-frame 24 fps clip reaches the 30 fps film by optical flow: 11 pictures, none repeated
+    # but the held last one, each upscaled toward the frame.
+    assert shots and all(len({e.filename for e in s.elements}) == 11 for s in shots)
+    assert set(report["post"]["fitted"]) == {s.name[:5] for s in shots}
+    assert all("-upscale-clip-" in s.directory for s in shots)
     assert_no_black_border(tmp_path / "moving.mp4", 2.0)  # a 32 px clip fills the 1080x1920 frame
     # A configured model without weights here: previz stills, and the report says why.
     report = build(tmp_path, SHORT, "fallback.mp4", video_model="ltx-video", preset="vertical")
