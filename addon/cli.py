@@ -103,8 +103,7 @@ def _film_arguments(film: argparse.ArgumentParser) -> None:
     )
     film.add_argument(
         "--preset",
-        choices=list(PRESETS),
-        help="the main deliverable's preset (default: from the brief's words)",
+        help=f"the main deliverable: {', '.join(PRESETS)} (default: from the brief's words)",
     )
     film.add_argument("--title", help="the film's title (default: from the brief)")
     film.add_argument("--look", choices=["neutral", "cinematic"], help="override the style bible's grade")

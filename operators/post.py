@@ -15,7 +15,14 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 from ..addon.blender import image_inputs, project, video_strips, worker_session
 from ..addon.core.keys import artifact_key, slug
 from ..addon.core.paths import contained_path
-from ..addon.core.post import FPS_FIT_LABELS, UPSCALE_FACTORS, check_frame_count, check_ratio, check_upscale
+from ..addon.core.post import (
+    FPS_FIT_LABELS,
+    UPSCALE_FACTORS,
+    check_frame_count,
+    check_ratio,
+    check_upscale,
+    interpolator_path,
+)
 from ..addon.core.runtime_probe import check_runtime_python
 from ..addon.core.validation import BadInput
 from ..addon.core.video import scene_fps
@@ -106,6 +113,8 @@ class STORYLOOM_OT_interpolate_strip(_StripJob, bpy.types.Operator):
             "target_fps": target,
             "method": self.method,
         }
+        if self.method == "model":
+            job |= {"model_path": str(interpolator_path(project.models_folder())), "device": "auto"}
         return self.submit(job, folder, unique, self.method, source, target)
 
     def land(self, context: bpy.types.Context, state: JobState) -> str:

@@ -194,7 +194,7 @@ class FilmBuild:
             plan["film"] |= {**frame, "aspect": self.preset.aspect}
         report.output = check_output(request.output, self.preset.extension)
         self.extras = film_deliver.check_extras(self.preset, request.deliver, request.aspect_fit)
-        request.post.check()
+        request.post = request.post.check(request.models_folder)
         plan["warnings"] = [*plan.get("warnings", []), *check_transitions(plan["shots"])]
         self.caption_rules, self.burn_captions = film_sync.caption_rules(
             plan["film"]["preset"], request.captions

@@ -116,15 +116,7 @@ def frames_at_rate(build, preset: DeliveryPreset) -> Iterator[tuple[str, float]]
         preset.rate, method, [path.stat().st_mtime_ns for path in frames[:: max(1, len(frames) // 8)]]
     )
     folder = build.folder / "deliver" / f"film-frames-{preset.rate:.3f}fps-{method}-{key}"
-    job = {
-        "task": "interpolate",
-        "frames": [str(path) for path in frames],
-        "source_fps": rate,
-        "target_fps": preset.rate,
-        "method": method,
-        "output_dir": str(folder),
-    }
-    fitting = build._submit(job)
+    fitting = build._submit(build.request.post.fit_job(frames, rate, preset.rate, folder))
     yield from build._wait([fitting], "deliverables", 0.93)
     if build.cancelled:
         return []

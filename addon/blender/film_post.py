@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core.keys import artifact_key
-from ..core.post import check_fps_fit
+from ..core.post import check_fps_fit, interpolator_path
 from ..core.validation import BadInput
 
 MATCH_MODES = ("off", "first")  # or a frame file: the reference picture
@@ -29,14 +29,35 @@ class PostSettings:
     match_colour: str = "off"  # "first" shot, a frame file, or "off"
     upscale: bool = True  # pictures smaller than the frame are upscaled before the VSE fits them
 
-    def check(self) -> PostSettings:
+    interpolator: str = ""  # the learned fit's weights (default: the models folder's RIFE file)
+
+    def check(self, models_folder: Path | None) -> PostSettings:
+        """These settings, refused early when wrong; the learned fit's weights found."""
         check_fps_fit(self.fps_fit)
         if self.match_colour not in MATCH_MODES and not Path(self.match_colour).is_file():
             raise BadInput(
                 f"The colour reference {self.match_colour!r} is not a picture file: "
                 f"give a frame to match to, or one of {', '.join(MATCH_MODES)}."
             )
+        if self.fps_fit == "model":
+            return replace(
+                self, interpolator=str(interpolator_path(models_folder or Path(), self.interpolator))
+            )
         return self
+
+    def fit_job(self, frames: list, source_fps: float, target_fps: float, output_dir: Path) -> dict:
+        """An interpolation job in this fit (the learned one names its weights)."""
+        job = {
+            "task": "interpolate",
+            "frames": [str(frame) for frame in frames],
+            "source_fps": source_fps,
+            "target_fps": target_fps,
+            "method": self.fps_fit,
+            "output_dir": str(output_dir),
+        }
+        if self.fps_fit == "model":
+            job |= {"model_path": self.interpolator, "device": "auto"}
+        return job
 
 
 def frames_of(folder: Path) -> list[Path]:
@@ -116,26 +137,18 @@ def apply_colour(shots: list[ShotPictures], result: dict) -> list[dict]:
 
 
 def fit_jobs(
-    shots: list[ShotPictures], folder: Path, fps: float, method: str
+    shots: list[ShotPictures], folder: Path, fps: float, settings: PostSettings
 ) -> list[tuple[ShotPictures, dict]]:
     """Interpolation jobs for clips slower than the film (a faster clip drops frames: no job)."""
-    if method == "repeat":
+    if settings.fps_fit == "repeat":
         return []
     jobs = []
     for item in shots:
         count = len(frames_of(item.clip)) if item.clip is not None else 0
         if count < 2 or not 1 < fps / item.clip_fps <= 8:
             continue
-        output = _keyed(folder, item.shot, f"fit-{method}", str(item.clip), item.clip_fps, fps)
-        job = {
-            "task": "interpolate",
-            "frames": [str(f) for f in frames_of(item.clip)],
-            "source_fps": item.clip_fps,
-            "target_fps": fps,
-            "method": method,
-            "output_dir": str(output),
-        }
-        jobs.append((item, job))
+        output = _keyed(folder, item.shot, f"fit-{settings.fps_fit}", str(item.clip), item.clip_fps, fps)
+        jobs.append((item, settings.fit_job(frames_of(item.clip), item.clip_fps, fps, output)))
     return jobs
 
 
@@ -211,7 +224,7 @@ def post_steps(build) -> Iterator[tuple[str, float]]:
             "reference": settings.match_colour,
             "shots": apply_colour(shots, json.loads(saved.read_text())),
         }
-    jobs = fit_jobs(shots, folder, film["fps"], settings.fps_fit)
+    jobs = fit_jobs(shots, folder, film["fps"], settings)
     yield from _run(build, [job for _, job in jobs], "frame-rate fit", 0.14)
     if build.cancelled:
         return

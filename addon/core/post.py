@@ -12,13 +12,37 @@ from fractions import Fraction
 from .validation import BadInput
 
 # How a clip made at the model's rate reaches the timeline's: repeat the nearest earlier frame
-# (today's retime), cross-fade neighbours, or warp them along optical flow.
-FPS_FITS = ("repeat", "blend", "flow")
+# (today's retime), cross-fade neighbours, warp them along optical flow, or a learned model.
+FPS_FITS = ("repeat", "blend", "flow", "model")
 FPS_FIT_LABELS = {
     "repeat": "Repeat frames (no new pictures)",
     "blend": "Blend neighbours (ghosts on motion)",
     "flow": "Optical flow (zero download)",
+    "model": "Learned interpolator (RIFE 4.6, safetensors in the models folder)",
 }
+# The learned interpolator: RIFE 4.6's IFNet (Practical-RIFE, MIT licence). Its released weights
+# are a pickle, converted once to this file in the models folder (see interpolate_rife.py).
+INTERPOLATOR_FILE = "interpolators/rife-4.6.safetensors"
+INTERPOLATOR_SOURCE = "https://github.com/hzwer/Practical-RIFE (flownet v4.6, MIT)"
+
+
+def interpolator_path(models_folder, override: str = ""):
+    """Where the learned interpolator's weights are: ``override`` or the models folder's file.
+
+    Refused with the way to get them when missing, before any frame is read.
+    """
+    from pathlib import Path
+
+    path = Path(override) if override else Path(models_folder) / INTERPOLATOR_FILE
+    if not path.is_file():
+        raise BadInput(
+            f"The learned interpolator needs RIFE 4.6 weights at {path}: download flownet v4.6 from "
+            f"{INTERPOLATOR_SOURCE}, convert it with `python -m addon.runtime.backends.interpolate_rife "
+            "convert flownet.pkl rife-4.6.safetensors` and put the file there; or choose the flow fit."
+        )
+    return path
+
+
 MIN_RATIO, MAX_RATIO = 1.0, 8.0  # interpolation makes up to seven new frames between two
 MAX_OUTPUT_SIDE = 8192  # 8K: beyond it frames no longer fit a GPU, a VSE strip or a deliverable
 UPSCALE_FACTORS = (2, 3, 4)

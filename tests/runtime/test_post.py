@@ -255,3 +255,74 @@ def test_true_peak_limiter_holds_inter_sample_peaks_under_the_ceiling():
     spectrum = np.fft.rfft(limit(tone, RATE, -1.0)[:, 0])
     upsampled = np.fft.irfft(spectrum, n=RATE * 2 * OVERSAMPLE) * 2 * OVERSAMPLE
     assert 20 * np.log10(np.abs(upsampled).max()) <= -1.0 + 0.05
+
+
+def test_voice_polish_tames_sibilants_and_rumble_and_leaves_vowels_alone():
+    from scipy.signal import butter, sosfiltfilt
+
+    from addon.runtime.backends.voice_polish import polish_voice
+
+    rng = np.random.default_rng(1)
+    time = np.arange(RATE) / RATE
+    vowel = sum(0.2 / k * np.sin(2 * np.pi * 180 * k * time) for k in range(1, 12))  # a voiced 180 Hz
+    hiss = sosfiltfilt(butter(4, (5500, 9000), "bandpass", fs=RATE, output="sos"), rng.standard_normal(RATE))
+    line = np.where(time < 0.6, vowel, 0.6 * hiss / np.abs(hiss).max()) + 0.2 * np.sin(2 * np.pi * 30 * time)
+    polished = polish_voice(line.astype(np.float32), RATE)
+
+    def level(signal, start, end, band):
+        filtered = sosfiltfilt(butter(4, band, "bandpass", fs=RATE, output="sos"), signal)
+        return 20 * np.log10(np.sqrt(np.mean(filtered[int(start * RATE) : int(end * RATE)] ** 2)))
+
+    assert level(polished, 0.65, 0.95, (5500, 9000)) <= level(line, 0.65, 0.95, (5500, 9000)) - 4  # "s" tamed
+    assert (
+        abs(level(polished, 0.1, 0.5, (150, 3000)) - level(line, 0.1, 0.5, (150, 3000))) < 0.5
+    )  # vowel kept
+    assert level(polished, 0.1, 0.5, (20, 45)) <= level(line, 0.1, 0.5, (20, 45)) - 6  # rumble gone
+
+
+def test_learned_interpolator_tiny_twin_loads_from_safetensors_and_fits_the_timing(tmp_path):
+    import torch
+
+    from addon.runtime.backends.interpolate_rife import build_ifnet, convert, load_interpolator
+
+    torch.manual_seed(0)
+    twin = build_ifnet((16, 8, 8, 8))  # RIFE 4.6's layout, tiny widths, random weights
+    released = tmp_path / "flownet.pkl"  # as released: a DDP pickle with extra keys
+    torch.save(
+        {**{f"module.{k}": v for k, v in twin.state_dict().items()}, "module.teacher.w": torch.ones(1)},
+        released,
+    )
+    weights = convert(str(released), str(tmp_path / "rife.safetensors"))
+    loaded = load_interpolator(str(weights))
+    assert [loaded.net.block0.conv0[0][0].out_channels, loaded.net.block3.conv0[1][0].out_channels] == [8, 8]
+    frames = write_all(tmp_path / "in", [moving_scene(index, 72, 100) for index in range(0, 8, 2)])  # not /32
+    result = interpolate(
+        {
+            "frames": frames,
+            "source_fps": 12,
+            "target_fps": 24,
+            "method": "model",
+            "model_path": str(weights),
+            "output_dir": str(tmp_path / "out"),
+        },
+        context(),
+    )
+    made = [read_frame(tmp_path / "out" / name) for name in result["frames"]]
+    assert len(made) == 8 and all(frame.shape == (72, 100, 3) for frame in made)
+    assert np.array_equal(made[2], read_frame(frames[1]))  # a kept frame is the source itself
+    middle = made[1]  # what the (random) network made between frames 0 and 1
+    assert 0 <= middle.min() and middle.max() <= 1 and not np.array_equal(middle, made[0])
+
+
+def test_the_learned_interpolator_refuses_pickles(tmp_path):
+    import torch
+
+    from addon.runtime.backends.interpolate_rife import build_ifnet, load_interpolator
+
+    state = build_ifnet((16, 8, 8, 8)).state_dict()
+    torch.save(state, tmp_path / "weights.pth")
+    with pytest.raises(BadInput, match="pickle"):
+        load_interpolator(str(tmp_path / "weights.pth"))
+    (tmp_path / "weights.pth").rename(tmp_path / "disguised.safetensors")  # a pickle by another name
+    with pytest.raises(BadInput, match="pickle"):
+        load_interpolator(str(tmp_path / "disguised.safetensors"))

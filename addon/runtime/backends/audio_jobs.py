@@ -111,6 +111,10 @@ def speech(job: dict, ctx: JobContext, cache, placement_for) -> dict:
                 "alphabet (another script?). Pick a voice for that language, or espeak."
             ) from None
     samples = to_48k(samples, rate)
+    if job.get("polish", True):  # rumble out, sibilants tamed (voice_polish)
+        from .voice_polish import polish_voice
+
+        samples = polish_voice(samples, SAMPLE_RATE)
     peak = float(np.abs(samples).max()) if samples.size else 0.0
     if peak > 1.0:
         samples = samples / peak  # neural voices can overshoot: normalise rather than clip

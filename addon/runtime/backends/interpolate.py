@@ -2,8 +2,8 @@
 
 ``repeat`` shows the nearest earlier frame, ``blend`` cross-fades neighbours, ``flow`` warps
 both neighbours along optical flow (OpenCV's DIS, both directions) to the in-between moment and
-mixes them by how visible each is there. The clip keeps its real-time length, so the strip
-does too.
+mixes them by how visible each is there, and ``model`` asks a learned interpolator
+(:mod:`.interpolate_rife`). The clip keeps its real-time length, so the strip does too.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def interpolate(job: dict, ctx: JobContext) -> dict:
     source_fps, target_fps = float(job["source_fps"]), float(job["target_fps"])
     check_ratio(source_fps, target_fps)
     times = output_times(len(frames), source_fps, target_fps)
-    between = _between_function(method)
+    between = _between_function(method, job)
     read = lru_cache(maxsize=4)(lambda index: read_frame(frames[index]))
 
     def make(index: int) -> np.ndarray:
@@ -46,11 +46,16 @@ def interpolate(job: dict, ctx: JobContext) -> dict:
     return {"output_dir": job["output_dir"], "frames": names, "fps": target_fps, "method": method}
 
 
-def _between_function(method: str):
+def _between_function(method: str, job: dict):
     if method == "repeat":
         return lambda a, b, t, pair: a
     if method == "blend":
         return lambda a, b, t, pair: (1 - t) * a + t * b
+    if method == "model":
+        from .interpolate_rife import load_interpolator
+
+        model = load_interpolator(job.get("model_path", ""), job.get("device", "cpu"))
+        return lambda a, b, t, pair: model.between(a, b, t)
     flows = FlowPairs()
     return lambda a, b, t, pair: flow_between(a, b, t, flows.get(pair, a, b))
 
