@@ -13,7 +13,7 @@ PIP_INSTALL := bin/pip install --quiet --disable-pip-version-check
 # The model runtime (the worker's venv): the pinned stack of addon/runtime/requirements.txt.
 RUNTIME_PY := $(VENVS)/runtime/bin/python
 RUNTIME_PACKAGES := torch torchaudio torchcodec diffusers transformers accelerate safetensors huggingface_hub \
-  openexr librosa torchsde sentencepiece xgrammar coqui-tts six "transformers[serving]" numpy scipy pyloudnorm espeakng-loader opencv-python-headless
+  spandrel torchvision einops openexr librosa torchsde sentencepiece xgrammar coqui-tts six "transformers[serving]" numpy scipy pyloudnorm espeakng-loader opencv-python-headless
 # The light zero-download runtime the demo uses (no torch): minutes, not a multi-GB download.
 PREVIZ_PY := $(VENVS)/previz/bin/python
 # What tests probe outputs with, from outside Blender's own code paths.

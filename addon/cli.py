@@ -193,6 +193,15 @@ def _post_arguments(film: argparse.ArgumentParser) -> None:
         "--no-upscale", action="store_true", help="let the VSE scale pictures smaller than the frame"
     )
     film.add_argument(
+        "--upscaler", metavar="FILE", default="", help="upscale with this learned upscaler (.safetensors)"
+    )
+    film.add_argument(
+        "--interpolator",
+        metavar="FILE",
+        default="",
+        help="RIFE 4.6 weights (.safetensors) for --fps-fit model (default: the models folder's)",
+    )
+    film.add_argument(
         "--deliver",
         metavar="PRESETS",
         default="",
@@ -222,6 +231,8 @@ def _post_request(args: argparse.Namespace) -> dict:
             if args.match_colour in ("off", "first")
             else str(Path(args.match_colour).expanduser().resolve()),
             upscale=not args.no_upscale,
+            upscaler=str(Path(args.upscaler).expanduser().resolve()) if args.upscaler else "",
+            interpolator=str(Path(args.interpolator).expanduser().resolve()) if args.interpolator else "",
         ),
         "deliver": [name.strip() for name in args.deliver.split(",") if name.strip()],
         "aspect_fit": args.aspect_fit,

@@ -22,6 +22,7 @@ from ..addon.core.post import (
     check_ratio,
     check_upscale,
     interpolator_path,
+    upscaler_path,
 )
 from ..addon.core.runtime_probe import check_runtime_python
 from ..addon.core.validation import BadInput
@@ -30,7 +31,24 @@ from ..addon.runtime.tracker import JobState, JobTracker
 from .job_base import JobOperatorMixin
 
 FIT_ITEMS = [(name, name.title(), label) for name, label in FPS_FIT_LABELS.items()]
+UPSCALE_METHOD_ITEMS = (
+    ("lanczos", "Lanczos", "Lanczos with halo-free sharpening (zero download)"),
+    (
+        "model",
+        "Learned",
+        "A learned upscaler (.safetensors in the models folder's upscalers/, or Model File)",
+    ),
+)
 FACTOR_ITEMS = [(str(factor), f"{factor}x", f"{factor} times as wide and high") for factor in UPSCALE_FACTORS]
+
+
+def _upscale_job(operator, width: int, height: int) -> dict:
+    """The upscale job's method part; a Lanczos size past 8K is refused before any work."""
+    if operator.method == "model":
+        path = upscaler_path(project.models_folder(), bpy.path.abspath(operator.model_file))
+        return {"method": "model", "model_path": str(path), "device": "auto"}
+    check_upscale(width, height, int(operator.factor))
+    return {"method": "lanczos", "factor": int(operator.factor)}
 
 
 def _picture_size(path: Path) -> tuple[int, int]:
@@ -133,7 +151,9 @@ class STORYLOOM_OT_upscale_strip(_StripJob, bpy.types.Operator):
     job_label = "Upscaling strip"
     step_name = "upscaled"
 
+    method: EnumProperty(name="Method", items=UPSCALE_METHOD_ITEMS, default="lanczos")
     factor: EnumProperty(name="Factor", items=FACTOR_ITEMS, default="2")
+    model_file: StringProperty(name="Model File", subtype="FILE_PATH")
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         return context.window_manager.invoke_props_dialog(self)
@@ -141,19 +161,15 @@ class STORYLOOM_OT_upscale_strip(_StripJob, bpy.types.Operator):
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         folder, names, unique = self.source_frames(context)
         width, height = _picture_size(folder / unique[0])
-        check_upscale(width, height, int(self.factor))  # past 8K: refused before any work
+        upscaling = _upscale_job(self, width, height)
         self._names, self._unique = names, unique
-        job = {
-            "task": "upscale",
-            "frames": [str(folder / name) for name in unique],
-            "factor": int(self.factor),
-        }
-        return self.submit(job, folder, unique, int(self.factor))
+        job = {"task": "upscale", "frames": [str(folder / name) for name in unique], **upscaling}
+        return self.submit(job, folder, unique, upscaling)
 
     def land(self, context: bpy.types.Context, state: JobState) -> str:
         made = dict(zip(self._unique, state.result["frames"], strict=True))
         files = [made[name] for name in self._names]  # the source's timing, repeats included
-        return self.land_strip(context, state, files, f"upscaled {self.factor}x")
+        return self.land_strip(context, state, files, f"upscaled {state.result['factor']}x")
 
 
 class STORYLOOM_OT_deflicker_strip(_StripJob, bpy.types.Operator):
@@ -191,7 +207,9 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
     job_label = "Upscaling image"
 
     image: StringProperty(name="Image", description="The image datablock to upscale")
+    method: EnumProperty(name="Method", items=UPSCALE_METHOD_ITEMS, default="lanczos")
     factor: EnumProperty(name="Factor", items=FACTOR_ITEMS, default="2")
+    model_file: StringProperty(name="Model File", subtype="FILE_PATH")
     tile: IntProperty(name="Tile", default=512, min=64, max=4096, description="Pixels per tile side")
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
@@ -199,7 +217,8 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
 
     def draw(self, context: bpy.types.Context) -> None:
         self.layout.prop_search(self, "image", bpy.data, "images")
-        self.layout.prop(self, "factor")
+        self.layout.prop(self, "method")
+        self.layout.prop(self, "factor" if self.method == "lanczos" else "model_file")
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         image = bpy.data.images.get(self.image)
@@ -208,24 +227,18 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
         source = Path(bpy.path.abspath(image.filepath)) if image.filepath else None
         if source is None or not source.is_file():
             raise BadInput(f"Image '{image.name}' has no file on disk: save it first, then upscale it.")
-        check_upscale(*image.size, int(self.factor))
+        upscaling = _upscale_job(self, *image.size)
         check_runtime_python(project.runtime_python())
         media = project.media_folder(create=True).path
-        key = artifact_key("upscale", int(self.factor), files=[source])
-        output = contained_path(media, f"post/{slug(image.name)}-x{self.factor}-{key}.png")
-        job = {
-            "task": "upscale",
-            "image": str(source),
-            "factor": int(self.factor),
-            "output": str(output),
-            "tile": self.tile,
-        }
+        key = artifact_key("upscale", upscaling, files=[source])
+        output = contained_path(media, f"post/{slug(image.name)}-upscaled-{key}.png")
+        job = {"task": "upscale", "image": str(source), "output": str(output), "tile": self.tile, **upscaling}
         client = worker_session.get_client()
         return JobTracker(client, client.submit(job))
 
     def land(self, context: bpy.types.Context, state: JobState) -> str:
         upscaled = bpy.data.images.load(state.result["output"], check_existing=True)
-        upscaled.name = f"{self.image} x{self.factor}"
+        upscaled.name = f"{self.image} x{state.result['factor']}"
         return f"Upscaled {self.image} to {upscaled.size[0]}x{upscaled.size[1]} as '{upscaled.name}'"
 
 

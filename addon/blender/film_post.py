@@ -30,6 +30,7 @@ class PostSettings:
     upscale: bool = True  # pictures smaller than the frame are upscaled before the VSE fits them
 
     interpolator: str = ""  # the learned fit's weights (default: the models folder's RIFE file)
+    upscaler: str = ""  # a learned upscaler's .safetensors ("": Lanczos)
 
     def check(self, models_folder: Path | None) -> PostSettings:
         """These settings, refused early when wrong; the learned fit's weights found."""
@@ -39,6 +40,8 @@ class PostSettings:
                 f"The colour reference {self.match_colour!r} is not a picture file: "
                 f"give a frame to match to, or one of {', '.join(MATCH_MODES)}."
             )
+        if self.upscaler and not Path(self.upscaler).is_file():
+            raise BadInput(f"The upscaler {self.upscaler} does not exist: give its .safetensors file.")
         if self.fps_fit == "model":
             return replace(
                 self, interpolator=str(interpolator_path(models_folder or Path(), self.interpolator))
@@ -55,6 +58,8 @@ class PostSettings:
             "method": self.fps_fit,
             "output_dir": str(output_dir),
         }
+        if self.upscaler and not Path(self.upscaler).is_file():
+            raise BadInput(f"The upscaler {self.upscaler} does not exist: give its .safetensors file.")
         if self.fps_fit == "model":
             job |= {"model_path": self.interpolator, "device": "auto"}
         return job
@@ -153,26 +158,29 @@ def fit_jobs(
 
 
 def upscale_jobs(
-    shots: list[ShotPictures], folder: Path, size: tuple[int, int]
+    shots: list[ShotPictures], folder: Path, size: tuple[int, int], upscaler: str = ""
 ) -> list[tuple[ShotPictures, str, dict]]:
     """Upscale jobs (``cover`` the frame) for every still and clip; the worker skips big ones."""
+    method = {"method": "model", "model_path": upscaler, "device": "auto"} if upscaler else {}
     jobs = []
     for item in shots:
-        still = _keyed(folder, item.shot, "upscale", str(item.still), *size).with_suffix(".png")
-        jobs.append(
-            (
-                item,
-                "still",
-                {"task": "upscale", "image": str(item.still), "cover": list(size), "output": str(still)},
-            )
-        )
+        still = _keyed(folder, item.shot, "upscale", str(item.still), *size, upscaler).with_suffix(".png")
+        job = {
+            "task": "upscale",
+            "image": str(item.still),
+            "cover": list(size),
+            "output": str(still),
+            **method,
+        }
+        jobs.append((item, "still", job))
         if item.clip is not None:
-            output = _keyed(folder, item.shot, "upscale-clip", str(item.clip), *size)
+            output = _keyed(folder, item.shot, "upscale-clip", str(item.clip), *size, upscaler)
             job = {
                 "task": "upscale",
                 "frames": [str(f) for f in frames_of(item.clip)],
                 "cover": list(size),
                 "output_dir": str(output),
+                **method,
             }
             jobs.append((item, "clip", job))
     return jobs
@@ -237,7 +245,7 @@ def post_steps(build) -> Iterator[tuple[str, float]]:
 
 
 def _upscale(build, shots: list[ShotPictures], size: tuple[int, int]) -> Iterator[tuple[str, float]]:
-    jobs = upscale_jobs(shots, build.folder, size)
+    jobs = upscale_jobs(shots, build.folder, size, build.request.post.upscaler)
     results = yield from _run(build, [job for _, _, job in jobs], "upscale", 0.145)
     upscaled = []
     for item, kind, job in jobs:

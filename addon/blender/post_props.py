@@ -23,7 +23,7 @@ ASPECT_FIT_ITEMS = (
 )
 assert tuple(item[0] for item in ASPECT_FIT_ITEMS) == ASPECT_FITS
 NAMES = (
-    "fps_fit", "deflicker", "match_colour", "colour_reference", "upscale",
+    "fps_fit", "interpolator", "deflicker", "match_colour", "colour_reference", "upscale", "upscaler",
     "deliver", "aspect_fit", "mp3", "stems", "poster",
 )  # fmt: skip
 
@@ -32,11 +32,21 @@ class PostProperties:
     """Mix into an Operator or a PropertyGroup (Blender collects annotations from bases)."""
 
     fps_fit: EnumProperty(name="Frame-Rate Fit", items=FPS_FIT_ITEMS, default="flow")
+    interpolator: StringProperty(
+        name="Interpolator",
+        subtype="FILE_PATH",
+        description="RIFE 4.6 .safetensors (default: the models folder's)",
+    )
     deflicker: BoolProperty(name="Deflicker", description="Even out generated clips' brightness flicker")
     match_colour: EnumProperty(name="Colour Match", items=MATCH_ITEMS, default="off")
     colour_reference: StringProperty(name="Reference Frame", subtype="FILE_PATH")
     upscale: BoolProperty(
         name="Upscale", default=True, description="Upscale pictures the model made smaller than the frame"
+    )
+    upscaler: StringProperty(
+        name="Learned Upscaler",
+        subtype="FILE_PATH",
+        description="An upscaler's .safetensors (empty: Lanczos)",
     )
     deliver: StringProperty(
         name="Also Deliver", description="Other presets, comma-separated (e.g. square, portrait, exr)"
@@ -63,7 +73,12 @@ def request_fields(owner) -> dict:
         )
     return {
         "post": PostSettings(
-            fps_fit=owner.fps_fit, deflicker=owner.deflicker, match_colour=match, upscale=owner.upscale
+            fps_fit=owner.fps_fit,
+            deflicker=owner.deflicker,
+            match_colour=match,
+            upscale=owner.upscale,
+            upscaler=bpy.path.abspath(owner.upscaler) if owner.upscaler else "",
+            interpolator=bpy.path.abspath(owner.interpolator) if owner.interpolator else "",
         ),
         "deliver": [name.strip() for name in owner.deliver.split(",") if name.strip()],
         "aspect_fit": owner.aspect_fit,
@@ -76,12 +91,16 @@ def request_fields(owner) -> dict:
 def draw_post_settings(layout: bpy.types.UILayout, settings) -> None:
     column = layout.column(heading="Post")
     column.prop(settings, "fps_fit")
+    if settings.fps_fit == "model":
+        column.prop(settings, "interpolator")
     column.prop(settings, "match_colour")
     if settings.match_colour == "frame":
         column.prop(settings, "colour_reference")
     row = column.row(align=True)
     row.prop(settings, "deflicker", toggle=True)
     row.prop(settings, "upscale", toggle=True)
+    if settings.upscale:
+        column.prop(settings, "upscaler")
     column = layout.column(heading="Deliver")
     column.prop(settings, "deliver")
     column.prop(settings, "aspect_fit")

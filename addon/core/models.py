@@ -276,6 +276,24 @@ def check_safe_weights(folder: Path) -> None:
         raise ModelError(f"The model folder {folder} holds no .safetensors weights.", kind="model_missing")
 
 
+def check_safetensors_file(path: Path, what: str, convert_hint: str) -> Path:
+    """Refuse a single weights file that is missing, a pickle (by name or by its first bytes:
+    a pickle's opcode or torch's zip), or not .safetensors; ``convert_hint`` says how to fix it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"The {what} weights {path} do not exist. {convert_hint}", kind="model_missing")
+    head = path.read_bytes()[:4]
+    if path.suffix.lower() in PICKLE_SUFFIXES or head[:1] == b"\x80" or head == b"PK\x03\x04":
+        raise ModelError(
+            f"{path.name} is a pickle, which can run code when it is opened: Storyloom loads "
+            f"safetensors only. {convert_hint}",
+            kind="unsafe_weights",
+        )
+    if path.suffix.lower() != ".safetensors":
+        raise ModelError(f"{path.name} is not a .safetensors file. {convert_hint}", kind="bad_input")
+    return path
+
+
 def missing_model_message(spec: ModelSpec, models_folder: Path, online_access: bool) -> str:
     """One message: which model, where it was looked for, how to get it."""
     if spec.is_local:

@@ -50,6 +50,25 @@ TILE = 512  # pixels per tile side: memory stays bounded whatever the frame size
 TILE_OVERLAP = 32  # each tile sees this much context past its edge, so seams never show
 
 
+UPSCALERS_FOLDER = "upscalers"  # learned upscalers' .safetensors files, in the models folder
+
+
+def upscaler_path(models_folder, override: str = ""):
+    """The learned upscaler to use: ``override``, else the first in the models folder's upscalers."""
+    from pathlib import Path
+
+    if override:
+        return Path(override)
+    folder = Path(models_folder) / UPSCALERS_FOLDER
+    found = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    if not found:
+        raise BadInput(
+            f"No learned upscaler in {folder}: put an upscaler's .safetensors there (an ESRGAN, "
+            "Real-ESRGAN or SwinIR release), or use Lanczos."
+        )
+    return found[0]
+
+
 def check_frame_count(count: int, what: str) -> int:
     if count < 2:
         raise BadInput(

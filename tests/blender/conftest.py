@@ -170,6 +170,12 @@ def models_folder(runtime_python, tmp_path_factory) -> Path:
         capture_output=True,
         env=dict(os.environ, HF_HUB_OFFLINE="1"),
     )
+    subprocess.run(  # RIFE and ESRGAN twins for the learned post paths
+        [runtime_python, str(extension.REPO / "tests/tools/tiny_post_models.py"), str(folder)],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
     for model_id, table in TINY_VIDEO_SPECS.items():
         (folder / f"{model_id}.toml").write_text(table.replace("FOLDER", str(folder)))
     # A user spec over the same weights, with defaults that keep film tests fast.

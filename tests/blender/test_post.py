@@ -364,3 +364,23 @@ def test_an_all_black_colour_reference_stops_the_build_with_a_message(storyloom,
             colour_reference=str(tmp_path / "black.png"),
         )  # fmt: skip
     assert not list(tmp_path.glob("x*"))
+
+
+def test_learned_interpolator_and_upscaler_twins_from_the_models_folder(runtime, models_folder, tmp_path):
+    truth = render_moving_scene(tmp_path, frames=5)
+    bpy.ops.wm.read_homefile(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    image_strip(scene, truth[::2])
+    assert bpy.ops.storyloom.interpolate_strip(method="model", source_fps=12) == {"FINISHED"}
+    made = strip_frames(scene.sequence_editor.active_strip)
+    assert len(made) == 6 and tuple(bpy.data.images.load(made[1]).size) == (160, 120)
+    scene.sequence_editor.active_strip = scene.sequence_editor.strips_all["clip"]
+    assert bpy.ops.storyloom.upscale_strip(method="model") == {"FINISHED"}  # the folder's x2 twin
+    upscaled = strip_frames(scene.sequence_editor.active_strip)
+    assert {tuple(bpy.data.images.load(path).size) for path in upscaled} == {(320, 240)}
+    runtime.models_folder = str(tmp_path / "empty-models")  # nothing there: a clear refusal
+    with pytest.raises(RuntimeError, match="needs RIFE 4.6 weights at"):
+        bpy.ops.storyloom.interpolate_strip(method="model", source_fps=12)
+    with pytest.raises(RuntimeError, match="No learned upscaler in"):
+        bpy.ops.storyloom.upscale_strip(method="model")

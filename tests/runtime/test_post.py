@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from addon.core.models import ModelError
 from addon.core.post import check_ratio, check_upscale, output_times
 from addon.core.validation import BadInput
 from addon.runtime.backends import JobCancelled, JobContext
@@ -321,8 +322,34 @@ def test_the_learned_interpolator_refuses_pickles(tmp_path):
 
     state = build_ifnet((16, 8, 8, 8)).state_dict()
     torch.save(state, tmp_path / "weights.pth")
-    with pytest.raises(BadInput, match="pickle"):
+    with pytest.raises(ModelError, match="pickle") as refused:
         load_interpolator(str(tmp_path / "weights.pth"))
+    assert refused.value.kind == "unsafe_weights" and "convert flownet.pkl" in str(refused.value)
     (tmp_path / "weights.pth").rename(tmp_path / "disguised.safetensors")  # a pickle by another name
-    with pytest.raises(BadInput, match="pickle"):
+    with pytest.raises(ModelError, match="pickle"):
         load_interpolator(str(tmp_path / "disguised.safetensors"))
+
+
+def test_learned_upscaler_tiny_twin_through_spandrel_tiled_like_untiled(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+    from spandrel.architectures.ESRGAN import ESRGAN
+
+    torch.manual_seed(0)
+    twin = ESRGAN(num_filters=8, num_blocks=1, scale=2)  # Real-ESRGAN's layout, tiny, random weights
+    weights = tmp_path / "tiny-esrgan-x2.safetensors"
+    save_file({key: value.contiguous() for key, value in twin.state_dict().items()}, str(weights))
+    source = write_frame(tmp_path / "small.png", shapes(40, 56))
+    job = {"image": str(source), "method": "model", "model_path": str(weights), "device": "cpu"}
+    whole = upscale({**job, "output": str(tmp_path / "whole.png"), "tile": 4096}, context())
+    tiled = upscale({**job, "output": str(tmp_path / "tiled.png"), "tile": 24}, context())
+    assert (tiled["width"], tiled["height"]) == (whole["width"], whole["height"])
+    assert (whole["width"], whole["height"], whole["factor"]) == (112, 80, 2) and "ESRGAN" in whole["method"]
+    a, b = read_frame(tmp_path / "whole.png"), read_frame(tmp_path / "tiled.png")
+    assert a.shape == (80, 112, 3) and np.abs(a - b).max() <= 2 / 255  # 32 px of context per tile
+    torch.save(twin.state_dict(), tmp_path / "x2.pth")
+    with pytest.raises(ModelError, match="pickle"):
+        upscale(
+            {**job, "model_path": str(tmp_path / "x2.pth"), "output": str(tmp_path / "no.png")}, context()
+        )
+    assert not (tmp_path / "no.png").exists()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.models import PICKLE_SUFFIXES
+from ...core.models import check_safetensors_file
 from ...core.validation import BadInput
 
 BLOCKS = 4
@@ -28,19 +28,10 @@ PAD_MULTIPLE = 32  # two stride-2 convs at 1/8 scale: sides must divide by 32
 DROPPED_PREFIXES = ("teacher.", "caltime.", "encode.")  # later releases' extras, unused by 4.6
 
 
-def _check_weights_file(path: Path) -> Path:
-    if not path.is_file():
-        raise BadInput(f"The interpolator weights {path} do not exist: put the converted .safetensors there.")
-    head = path.read_bytes()[:8]
-    if path.suffix.lower() in PICKLE_SUFFIXES or head[:1] == b"\x80" or head[:4] == b"PK\x03\x04":
-        raise BadInput(
-            f"{path.name} is a pickle, which can run code when it is opened: Storyloom loads safetensors "
-            "only. Convert it once with `python -m addon.runtime.backends.interpolate_rife convert "
-            f"{path.name} rife.safetensors`."
-        )
-    if path.suffix.lower() != ".safetensors":
-        raise BadInput(f"{path.name} is not a .safetensors file.")
-    return path
+CONVERT_HINT = (
+    "Convert the released flownet.pkl once with `python -m addon.runtime.backends.interpolate_rife "
+    "convert flownet.pkl rife-4.6.safetensors`."
+)
 
 
 def build_ifnet(widths: tuple[int, ...]):
@@ -152,7 +143,7 @@ def load_interpolator(path: str, device: str = "cpu") -> LearnedInterpolator:
 
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    weights = _check_weights_file(Path(path))
+    weights = check_safetensors_file(Path(path), "interpolator", CONVERT_HINT)
     state = load_file(str(weights))
     widths = []
     for index in range(BLOCKS):

@@ -52,30 +52,42 @@ def upscale_tiled(rgb: np.ndarray, factor: int, tile: int = TILE, overlap: int =
 def upscale(job: dict, ctx: JobContext) -> dict:
     """Task ``upscale``: one picture (``image``/``output``) or a sequence (``frames``/``output_dir``).
 
-    ``factor`` is 2, 3 or 4; or ``cover`` [width, height] picks the smallest factor that fills
-    that frame, and a picture that already does is left alone (``skipped``).
+    ``method`` "lanczos" (``factor`` 2, 3 or 4) or "model" (a learned upscaler at ``model_path``,
+    its own factor); or ``cover`` [width, height]: only pictures smaller than that frame are
+    upscaled (by the smallest Lanczos factor that fills it), others are left alone (``skipped``).
     """
     single = "image" in job
     frames = check_frames([job["image"]] if single else job["frames"])
     first = read_frame(frames[0])
     height, width = first.shape[:2]
-    factor = factor_to_cover(width, height, *job["cover"]) if "cover" in job else int(job["factor"])
-    if factor == 1:
+    if "cover" in job and factor_to_cover(width, height, *job["cover"]) == 1:
         return {"skipped": True, "width": width, "height": height}
-    size = check_upscale(width, height, factor)
     tile = int(job.get("tile", TILE))
-    record = {"width": size[0], "height": size[1], "factor": factor, "method": "lanczos"}
+    if job.get("method", "lanczos") == "model":
+        from .upscale_model import load_upscaler
+
+        model = load_upscaler(job["model_path"], job.get("device", "auto"))
+        size, factor = model.check_size(width, height), model.scale
+        method = f"{model.architecture} (learned)"
+
+        def make(rgb):
+            return model.upscale(rgb, tile)
+    else:
+        factor = factor_to_cover(width, height, *job["cover"]) if "cover" in job else int(job["factor"])
+        size, method = check_upscale(width, height, factor), "lanczos"
+
+        def make(rgb):
+            return upscale_tiled(rgb, factor, tile)
+
+    record = {"width": size[0], "height": size[1], "factor": factor, "method": method}
     if single:
         output = Path(job["output"])
         with atomic_path(output) as temp:
-            write_frame(temp, upscale_tiled(first, factor, tile))
+            write_frame(temp, make(first))
         ctx.artifact(output, width=size[0], height=size[1])
         return {"output": str(output), **record}
     names = write_sequence(
-        Path(job["output_dir"]),
-        len(frames),
-        lambda index: upscale_tiled(read_frame(frames[index]), factor, tile),
-        ctx,
+        Path(job["output_dir"]), len(frames), lambda index: make(read_frame(frames[index])), ctx
     )
     ctx.artifact(Path(job["output_dir"]), frames=len(names))
     return {"output_dir": job["output_dir"], "frames": names, **record}
