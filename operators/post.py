@@ -14,6 +14,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ..addon.blender import image_inputs, project, video_strips, worker_session
 from ..addon.core.keys import artifact_key, slug
+from ..addon.core.models import TASK_UPSCALE, get_spec, load_registry, missing_model_message, weights_present
 from ..addon.core.paths import contained_path
 from ..addon.core.post import (
     FPS_FIT_LABELS,
@@ -27,6 +28,7 @@ from ..addon.core.post import (
 from ..addon.core.runtime_probe import check_runtime_python
 from ..addon.core.validation import BadInput
 from ..addon.core.video import scene_fps
+from ..addon.prefs import get_preferences
 from ..addon.runtime.tracker import JobState, JobTracker
 from .job_base import JobOperatorMixin
 
@@ -38,12 +40,32 @@ UPSCALE_METHOD_ITEMS = (
         "Learned",
         "A learned upscaler (.safetensors in the models folder's upscalers/, or Model File)",
     ),
+    ("diffusion", "Diffusion x4", "Stable Diffusion's x4 upscaler from the registry: invents detail, slow"),
 )
 FACTOR_ITEMS = [(str(factor), f"{factor}x", f"{factor} times as wide and high") for factor in UPSCALE_FACTORS]
 
 
 def _upscale_job(operator, width: int, height: int) -> dict:
-    """The upscale job's method part; a Lanczos size past 8K is refused before any work."""
+    """The upscale job's method part; a size past 8K is refused before any work."""
+    if operator.method == "diffusion":
+        check_upscale(width, height, 4)
+        models_folder = project.models_folder()
+        spec = get_spec(load_registry(models_folder), operator.model)
+        if spec.task != TASK_UPSCALE:
+            raise BadInput(f"Model '{spec.id}' is not an upscaler (task: {spec.task}).")
+        online = bool(bpy.app.online_access)
+        if not weights_present(spec, models_folder) and not online:
+            raise BadInput(missing_model_message(spec, models_folder, online))
+        prefs = get_preferences()
+        return {
+            "method": "diffusion",
+            "spec": spec.to_dict(),
+            "models_folder": str(models_folder),
+            "allow_online": online,
+            "device": prefs.device,
+            "memory_mode": prefs.memory_mode,
+            "settings": {"prompt": operator.prompt, "seed": operator.seed},
+        }
     if operator.method == "model":
         path = upscaler_path(project.models_folder(), bpy.path.abspath(operator.model_file))
         return {"method": "model", "model_path": str(path), "device": "auto"}
@@ -154,6 +176,11 @@ class STORYLOOM_OT_upscale_strip(_StripJob, bpy.types.Operator):
     method: EnumProperty(name="Method", items=UPSCALE_METHOD_ITEMS, default="lanczos")
     factor: EnumProperty(name="Factor", items=FACTOR_ITEMS, default="2")
     model_file: StringProperty(name="Model File", subtype="FILE_PATH")
+    model: StringProperty(name="Model", default="sd-x4-upscaler", description="The registry's upscaler")
+    prompt: StringProperty(
+        name="Prompt", description="What the picture shows (guides the diffusion upscaler)"
+    )
+    seed: IntProperty(name="Seed", default=0, min=0)
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         return context.window_manager.invoke_props_dialog(self)
@@ -210,6 +237,11 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
     method: EnumProperty(name="Method", items=UPSCALE_METHOD_ITEMS, default="lanczos")
     factor: EnumProperty(name="Factor", items=FACTOR_ITEMS, default="2")
     model_file: StringProperty(name="Model File", subtype="FILE_PATH")
+    model: StringProperty(name="Model", default="sd-x4-upscaler", description="The registry's upscaler")
+    prompt: StringProperty(
+        name="Prompt", description="What the picture shows (guides the diffusion upscaler)"
+    )
+    seed: IntProperty(name="Seed", default=0, min=0)
     tile: IntProperty(name="Tile", default=512, min=64, max=4096, description="Pixels per tile side")
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
@@ -218,7 +250,13 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
     def draw(self, context: bpy.types.Context) -> None:
         self.layout.prop_search(self, "image", bpy.data, "images")
         self.layout.prop(self, "method")
-        self.layout.prop(self, "factor" if self.method == "lanczos" else "model_file")
+        if self.method == "lanczos":
+            self.layout.prop(self, "factor")
+        elif self.method == "model":
+            self.layout.prop(self, "model_file")
+        else:
+            for name in ("model", "prompt", "seed"):
+                self.layout.prop(self, name)
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         image = bpy.data.images.get(self.image)

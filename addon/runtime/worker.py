@@ -192,6 +192,8 @@ class Worker:
             }[task]
             result = run(job, context, self.cache, placement_for)
             return {**result, "placement": used[-1].record()} if used and result is not None else result
+        if task == "upscale" and job.get("method") == "diffusion":
+            return self._diffusion_upscale(job, context)
         if task in SIMPLE_TASKS:
             module_name, function_name = SIMPLE_TASKS[task]
             module = importlib.import_module(f"{__package__}.backends.{module_name}")
@@ -248,6 +250,22 @@ class Worker:
                 context.artifact(path, role=role)
             result["maps"] = {role: str(path) for role, path in maps.items()}
         return result
+
+    def _diffusion_upscale(self, job: dict, context: JobContext) -> dict:
+        """Stable Diffusion's x4 upscaler, warm in the cache across jobs like every model."""
+        from .backends import sd_upscale
+
+        spec = ModelSpec(**job["spec"])
+        placement, key = self._placement(job, spec, f"{spec.family}:{spec.source}")
+        folder, online = Path(job["models_folder"]), bool(job.get("allow_online", False))
+        pipe = self.cache.get(
+            key, lambda: sd_upscale.load(spec, placement, folder, online), clock=time.perf_counter
+        )
+        return {
+            **sd_upscale.upscale(pipe, spec, job, context),
+            "method": spec.id,
+            "placement": placement.record(),
+        }
 
     def _image_sequence(self, job: dict, context: JobContext) -> dict:
         """Image to image on every frame of a rendered sequence, one seed for all (the "AI render").

@@ -170,6 +170,17 @@ def models_folder(runtime_python, tmp_path_factory) -> Path:
         capture_output=True,
         env=dict(os.environ, HF_HUB_OFFLINE="1"),
     )
+    subprocess.run(  # Stable Diffusion's x4 upscaler, tiny
+        [
+            runtime_python,
+            str(extension.REPO / "tests/tools/tiny_models.py"),
+            "sd-upscale",
+            str(folder / "tiny-sd-upscale"),
+        ],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
     subprocess.run(  # RIFE and ESRGAN twins for the learned post paths
         [runtime_python, str(extension.REPO / "tests/tools/tiny_post_models.py"), str(folder)],
         check=True,

@@ -379,6 +379,14 @@ def test_learned_interpolator_and_upscaler_twins_from_the_models_folder(runtime,
     assert bpy.ops.storyloom.upscale_strip(method="model") == {"FINISHED"}  # the folder's x2 twin
     upscaled = strip_frames(scene.sequence_editor.active_strip)
     assert {tuple(bpy.data.images.load(path).size) for path in upscaled} == {(320, 240)}
+    scene.sequence_editor.active_strip = scene.sequence_editor.strips_all["clip"]
+    assert bpy.ops.storyloom.upscale_strip(method="diffusion", model="tiny-sd-upscale", seed=1) == {
+        "FINISHED"
+    }
+    diffused = strip_frames(scene.sequence_editor.active_strip)
+    assert {tuple(bpy.data.images.load(path).size) for path in diffused} == {(640, 480)}
+    with pytest.raises(RuntimeError, match="not an upscaler"):
+        bpy.ops.storyloom.upscale_strip(method="diffusion", model="tiny-sd")
     runtime.models_folder = str(tmp_path / "empty-models")  # nothing there: a clear refusal
     with pytest.raises(RuntimeError, match="needs RIFE 4.6 weights at"):
         bpy.ops.storyloom.interpolate_strip(method="model", source_fps=12)

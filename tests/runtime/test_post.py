@@ -353,3 +353,28 @@ def test_learned_upscaler_tiny_twin_through_spandrel_tiled_like_untiled(tmp_path
             {**job, "model_path": str(tmp_path / "x2.pth"), "output": str(tmp_path / "no.png")}, context()
         )
     assert not (tmp_path / "no.png").exists()
+
+
+def test_the_registry_x4_upscaler_runs_on_its_tiny_twin_tiled(tmp_path):
+    import subprocess
+    import sys
+
+    from addon.core.models import ModelSpec
+    from addon.runtime.backends import sd_upscale
+    from addon.runtime.devices import choose_placement
+
+    folder = tmp_path / "tiny-sd-upscale"
+    subprocess.run([sys.executable, "tests/tools/tiny_models.py", "sd-upscale", str(folder)], check=True)
+    spec = ModelSpec(
+        id="tiny-up", task="upscale", family="sd-upscale", source=str(folder), defaults={"steps": 2}
+    )
+    pipe = sd_upscale.load(spec, choose_placement("cpu", "auto", "sd-upscale"), tmp_path, False)
+    source = write_frame(tmp_path / "small.png", shapes(40, 60))
+    job = {"image": str(source), "settings": {"seed": 3}, "tile": 32}
+    first = sd_upscale.upscale(pipe, spec, {**job, "output": str(tmp_path / "a.png")}, context())
+    sd_upscale.upscale(pipe, spec, {**job, "output": str(tmp_path / "b.png")}, context())
+    assert (first["width"], first["height"], first["factor"]) == (240, 160, 4)
+    a, b = read_frame(tmp_path / "a.png"), read_frame(tmp_path / "b.png")
+    assert a.shape == (160, 240, 3) and np.array_equal(a, b)  # one seed: the same picture
+    with pytest.raises(BadInput, match="over 8K"):
+        sd_upscale.upscale_picture(pipe, np.zeros((2100, 100, 3), np.float32), {"steps": 1}, context())

@@ -3,7 +3,7 @@
 They go through the same ``from_pretrained`` path as real checkpoints, so tests exercise the
 real loading code without downloading anything. Run with the runtime Python (torch):
 
-    python tests/tools/tiny_models.py sd|sdxl OUT_DIR [--pickle]
+    python tests/tools/tiny_models.py sd|sdxl|sd-upscale OUT_DIR [--pickle]
 
 Configs follow diffusers' own tests (``get_dummy_components``).
 """
@@ -168,6 +168,53 @@ def tiny_sdxl():
     )
 
 
+def tiny_sd_upscale():
+    """A tiny Stable Diffusion x4 upscaler: the UNet takes the noisy latents and the low-res picture
+    (4 + 3 channels) with the noise level as a class label; a three-stage VAE decodes 4x larger."""
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        DDPMScheduler,
+        StableDiffusionUpscalePipeline,
+        UNet2DConditionModel,
+    )
+
+    pipe = tiny_stable_diffusion()  # for its tiny CLIP text encoder and tokenizer
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(4, 8),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=7,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=2,
+        num_class_embeds=400,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[4, 4, 8],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 3,
+        up_block_types=["UpDecoderBlock2D"] * 3,
+        latent_channels=4,
+        norm_num_groups=2,
+        scaling_factor=0.08333,
+    )
+    return StableDiffusionUpscalePipeline(
+        vae=vae,
+        text_encoder=pipe.text_encoder,
+        tokenizer=pipe.tokenizer,
+        unet=unet,
+        low_res_scheduler=DDPMScheduler(),
+        scheduler=DDIMScheduler(prediction_type="v_prediction"),
+        max_noise_level=350,
+    )
+
+
 def tiny_controlnet(pipe):
     """A depth ControlNet shaped like the tiny SD's UNet (as diffusers' ControlNet tests do)."""
     from diffusers import ControlNetModel
@@ -183,12 +230,13 @@ def save(pipe, folder: Path, pickle: bool = False) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Build a tiny random-weight model folder.")
-    parser.add_argument("kind", choices=["sd", "sdxl"])
+    parser.add_argument("kind", choices=["sd", "sdxl", "sd-upscale"])
     parser.add_argument("out", type=Path)
     parser.add_argument("--pickle-out", type=Path, help="also save a copy with pickle (.bin) weights only")
     parser.add_argument("--controlnet-out", type=Path, help="also save a tiny ControlNet for it")
     args = parser.parse_args()
-    pipe = tiny_stable_diffusion() if args.kind == "sd" else tiny_sdxl()
+    builders = {"sd": tiny_stable_diffusion, "sdxl": tiny_sdxl, "sd-upscale": tiny_sd_upscale}
+    pipe = builders[args.kind]()
     save(pipe, args.out)
     if args.pickle_out:
         save(pipe, args.pickle_out, pickle=True)
