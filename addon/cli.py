@@ -12,7 +12,7 @@ import sys
 import bpy
 
 from .core.captions import CAPTION_MODES
-from .core.post import FPS_FITS
+from .core.post import ASPECT_FITS, FPS_FITS
 from .core.presets import PRESETS
 from .core.staging import ENGINES, PREVIZ
 
@@ -99,7 +99,10 @@ def _film_arguments(film: argparse.ArgumentParser) -> None:
         help="build from an exported (and edited) plan JSON; only shots whose media changed are remade",
     )
     film.add_argument(
-        "--out", required=True, metavar="FILE", help="the video to write (.mp4, or .mov for prores)"
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the file to write: .mp4 (H.264 presets), .mov (ProRes presets) or a new folder (exr, png)",
     )
     film.add_argument(
         "--preset",
@@ -180,7 +183,8 @@ def _post_arguments(film: argparse.ArgumentParser) -> None:
         "--fps-fit",
         choices=FPS_FITS,
         default="flow",
-        help="how generated clips reach the film's frame rate: optical flow (default), blend or repeat",
+        help="how generated clips reach the film's frame rate: optical flow (default), blend, repeat, "
+        "or model (RIFE 4.6 weights, see --interpolator)",
     )
     film.add_argument("--deflicker", action="store_true", help="even out generated clips' brightness flicker")
     film.add_argument(
@@ -209,7 +213,7 @@ def _post_arguments(film: argparse.ArgumentParser) -> None:
     )
     film.add_argument(
         "--aspect-fit",
-        choices=("pad", "crop", "refuse"),
+        choices=ASPECT_FITS,
         default="pad",
         help="a deliverable of another shape: letterbox/pillarbox (default), crop to fill, or refuse",
     )

@@ -144,7 +144,10 @@ class STORYLOOM_OT_build_film(PostProperties, bpy.types.Operator):
         except StopIteration:
             self._end(context)
             if self._build.cancelled:
-                self.report({"WARNING"}, "Build Film: cancelled; the delivered files were not touched")
+                self.report(
+                    {"WARNING"},
+                    "Build Film: cancelled; nothing was left half-written (finished files are complete)",
+                )
                 return {"CANCELLED"}
             return self._finish(context)
         except (*USER_ERRORS, RuntimeError) as error:

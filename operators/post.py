@@ -13,11 +13,11 @@ import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ..addon.blender import image_inputs, project, video_strips, worker_session
+from ..addon.blender.post_props import FPS_FIT_ITEMS
 from ..addon.core.keys import artifact_key, slug
 from ..addon.core.models import TASK_UPSCALE, get_spec, load_registry, missing_model_message, weights_present
 from ..addon.core.paths import contained_path
 from ..addon.core.post import (
-    FPS_FIT_LABELS,
     UPSCALE_FACTORS,
     check_frame_count,
     check_ratio,
@@ -32,7 +32,6 @@ from ..addon.prefs import get_preferences
 from ..addon.runtime.tracker import JobState, JobTracker
 from .job_base import JobOperatorMixin
 
-FIT_ITEMS = [(name, name.title(), label) for name, label in FPS_FIT_LABELS.items()]
 UPSCALE_METHOD_ITEMS = (
     ("lanczos", "Lanczos", "Lanczos with halo-free sharpening (zero download)"),
     (
@@ -68,9 +67,17 @@ def _upscale_job(operator, width: int, height: int) -> dict:
         }
     if operator.method == "model":
         path = upscaler_path(project.models_folder(), bpy.path.abspath(operator.model_file))
-        return {"method": "model", "model_path": str(path), "device": "auto"}
+        return {"method": "model", "model_path": str(path), "device": get_preferences().device}
     check_upscale(width, height, int(operator.factor))
     return {"method": "lanczos", "factor": int(operator.factor)}
+
+
+def _draw_upscale(layout: bpy.types.UILayout, operator) -> None:
+    """Only the settings the chosen method uses."""
+    layout.prop(operator, "method")
+    names = {"lanczos": ("factor",), "model": ("model_file",), "diffusion": ("model", "prompt", "seed")}
+    for name in names[operator.method]:
+        layout.prop(operator, name)
 
 
 def _picture_size(path: Path) -> tuple[int, int]:
@@ -121,7 +128,7 @@ class STORYLOOM_OT_interpolate_strip(_StripJob, bpy.types.Operator):
     job_label = "Interpolating strip"
     step_name = "interpolated"
 
-    method: EnumProperty(name="Method", items=FIT_ITEMS, default="flow")
+    method: EnumProperty(name="Method", items=FPS_FIT_ITEMS, default="flow")
     source_fps: FloatProperty(
         name="Source FPS",
         description="The rate the clip was made at (0: the rate its generator recorded)",
@@ -154,7 +161,10 @@ class STORYLOOM_OT_interpolate_strip(_StripJob, bpy.types.Operator):
             "method": self.method,
         }
         if self.method == "model":
-            job |= {"model_path": str(interpolator_path(project.models_folder())), "device": "auto"}
+            job |= {
+                "model_path": str(interpolator_path(project.models_folder())),
+                "device": get_preferences().device,
+            }
         return self.submit(job, folder, unique, self.method, source, target)
 
     def land(self, context: bpy.types.Context, state: JobState) -> str:
@@ -184,6 +194,9 @@ class STORYLOOM_OT_upscale_strip(_StripJob, bpy.types.Operator):
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         return context.window_manager.invoke_props_dialog(self)
+
+    def draw(self, context: bpy.types.Context) -> None:
+        _draw_upscale(self.layout, self)
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         folder, names, unique = self.source_frames(context)
@@ -249,14 +262,7 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
 
     def draw(self, context: bpy.types.Context) -> None:
         self.layout.prop_search(self, "image", bpy.data, "images")
-        self.layout.prop(self, "method")
-        if self.method == "lanczos":
-            self.layout.prop(self, "factor")
-        elif self.method == "model":
-            self.layout.prop(self, "model_file")
-        else:
-            for name in ("model", "prompt", "seed"):
-                self.layout.prop(self, name)
+        _draw_upscale(self.layout, self)
 
     def start_job(self, context: bpy.types.Context) -> JobTracker:
         image = bpy.data.images.get(self.image)
@@ -270,7 +276,9 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
         media = project.media_folder(create=True).path
         key = artifact_key("upscale", upscaling, files=[source])
         output = contained_path(media, f"post/{slug(image.name)}-upscaled-{key}.png")
-        job = {"task": "upscale", "image": str(source), "output": str(output), "tile": self.tile, **upscaling}
+        job = {"task": "upscale", "image": str(source), "output": str(output), **upscaling}
+        if self.method != "diffusion":  # the diffusion upscaler keeps its own 128 px tiles
+            job["tile"] = self.tile
         client = worker_session.get_client()
         return JobTracker(client, client.submit(job))
 

@@ -50,7 +50,8 @@ def configure(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
     ffmpeg.audio_mixrate = 48000
     ffmpeg.audio_channels = "STEREO"
     if preset.audio_codec == "AAC":
-        ffmpeg.audio_bitrate = 192
+        # 320 kb/s: at 192 Blender's AAC adds errors that lift the decoded peak by ~1.5 dB.
+        ffmpeg.audio_bitrate = 320
 
 
 def _frames_output(scene: bpy.types.Scene, preset: DeliveryPreset) -> None:
@@ -117,9 +118,9 @@ def render_frames(scene: bpy.types.Scene, folder: Path) -> Path:
 
 
 def mixdown(scene: bpy.types.Scene, target: Path, container: str = "WAV") -> Path:
-    """The scene's audio as a 48 kHz 16-bit WAV, or a 192 kb/s MP3 (atomically)."""
+    """The scene's audio as a 48 kHz 16-bit WAV, or a 320 kb/s MP3 (atomically)."""
     temp = _temp_beside(target)
-    options = {"codec": "PCM", "format": "S16"} if container == "WAV" else {"codec": "MP3", "bitrate": 192}
+    options = {"codec": "PCM", "format": "S16"} if container == "WAV" else {"codec": "MP3", "bitrate": 320}
     try:
         with bpy.context.temp_override(scene=scene):
             bpy.ops.sound.mixdown(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import bpy
@@ -194,7 +195,7 @@ class FilmBuild:
             plan["film"] |= {**frame, "aspect": self.preset.aspect}
         report.output = check_output(request.output, self.preset.extension)
         self.extras = film_deliver.check_extras(self.preset, request.deliver, request.aspect_fit)
-        request.post = request.post.check(request.models_folder)
+        request.post = replace(request.post.check(request.models_folder), device=request.device)
         plan["warnings"] = [*plan.get("warnings", []), *check_transitions(plan["shots"])]
         self.caption_rules, self.burn_captions = film_sync.caption_rules(
             plan["film"]["preset"], request.captions

@@ -20,13 +20,13 @@ import bpy
 
 from ..core.atomic import atomic_path, write_atomic
 from ..core.keys import artifact_key
-from ..core.post import MAX_RATIO
+from ..core.post import ASPECT_FITS, MAX_RATIO, numbered_frames
 from ..core.presets import DeliveryPreset, get_preset
 from ..core.validation import BadInput
 from ..core.video import retime
 from . import compat, delivery, film_sync, image_io, timeline
+from .film_request import check_output
 
-ASPECT_FITS = ("pad", "crop", "refuse")  # letterbox/pillarbox, fill and cut, or a clear no
 STEM_CHANNELS = {"dialogue": (timeline.CHANNELS["dialogue"],), "music": (timeline.CHANNELS["music"],)}
 THUMBNAIL_LONG_SIDE = 1280  # YouTube's thumbnail size (1280x720 for 16:9)
 
@@ -100,7 +100,7 @@ def film_frames(build) -> list[Path]:
         png = replace(build.preset, kind="frames", container="PNG", codec="", extension="")
         with delivery.frames_output(build.scene, png):
             delivery.render_frames(build.scene, folder)
-        build.film_frames = sorted(folder.glob("frame_*.png"))
+        build.film_frames = numbered_frames(folder)
     return build.film_frames
 
 
@@ -153,6 +153,10 @@ def extra_steps(build, preset: DeliveryPreset, target: Path) -> Iterator[tuple[s
     master_wav = yield from master_for(build, preset)
     if build.cancelled:
         return
+    if preset.kind == "frames":  # the preset's master beside the frames, as for a frames film
+        wav = target.with_name(f"{target.name}.wav")
+        write_atomic(wav, lambda temp: shutil.copyfile(master_wav, temp))
+        build.report.files.append(str(wav))
     if preset.kind == "frames" and same_frame(build.scene, preset):  # full precision, straight from the edit
         with delivery.frames_output(build.scene, preset):
             delivery.render_frames(build.scene, target)
@@ -250,6 +254,8 @@ def output_steps(build) -> Iterator[tuple[str, float]]:
         if build.cancelled:
             return
         target, started_extra = target_for(output, preset), time.perf_counter()
+        if preset.kind == "frames":
+            check_output(target, "")  # never over a folder of other files
         yield from extra_steps(build, preset, target)
         extras.append(target)
         build._timed(f"deliver_{preset.name}", started_extra)

@@ -26,6 +26,7 @@ from ..core.models import (
     weights_present,
 )
 from ..core.plan import shot_seed
+from ..core.post import numbered_frames
 from ..core.validation import MAX_PROMPT_CHARS, BadInput, check_edit_params, check_image_params
 from ..core.video import VideoRules, check_video_params, retime
 from ..core.voices import Voice, character_voice, check_style
@@ -265,7 +266,7 @@ def keyed(folder: Path, shot_id: str, job: dict, suffix: str) -> Path:
 
 def clip_frames(folder: Path, model_fps: float, fps: float, length: int) -> list[Path]:
     """A clip as one file per film frame: retimed to the film's fps, its last frame held."""
-    frames = sorted(folder.glob("frame_*.png"))
+    frames = numbered_frames(folder)
     indices = retime(len(frames), model_fps, fps)
     indices += [indices[-1]] * max(0, length - len(indices))
     return [frames[index] for index in indices[:length]]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core.keys import artifact_key
-from ..core.post import check_fps_fit, interpolator_path
+from ..core.post import check_fps_fit, interpolator_path, numbered_frames
 from ..core.validation import BadInput
 
 MATCH_MODES = ("off", "first")  # or a frame file: the reference picture
@@ -31,6 +31,7 @@ class PostSettings:
 
     interpolator: str = ""  # the learned fit's weights (default: the models folder's RIFE file)
     upscaler: str = ""  # a learned upscaler's .safetensors ("": Lanczos)
+    device: str = "auto"  # where learned post models run (the preferences' device)
 
     def check(self, models_folder: Path | None) -> PostSettings:
         """These settings, refused early when wrong; the learned fit's weights found."""
@@ -61,12 +62,12 @@ class PostSettings:
         if self.upscaler and not Path(self.upscaler).is_file():
             raise BadInput(f"The upscaler {self.upscaler} does not exist: give its .safetensors file.")
         if self.fps_fit == "model":
-            job |= {"model_path": self.interpolator, "device": "auto"}
+            job |= {"model_path": self.interpolator, "device": self.device}
         return job
 
 
 def frames_of(folder: Path) -> list[Path]:
-    return sorted(Path(folder).glob("frame_*.png"))
+    return numbered_frames(folder)
 
 
 def _keyed(folder: Path, shot: str, step: str, *parts: object) -> Path:
@@ -158,10 +159,10 @@ def fit_jobs(
 
 
 def upscale_jobs(
-    shots: list[ShotPictures], folder: Path, size: tuple[int, int], upscaler: str = ""
+    shots: list[ShotPictures], folder: Path, size: tuple[int, int], upscaler: str = "", device: str = "auto"
 ) -> list[tuple[ShotPictures, str, dict]]:
     """Upscale jobs (``cover`` the frame) for every still and clip; the worker skips big ones."""
-    method = {"method": "model", "model_path": upscaler, "device": "auto"} if upscaler else {}
+    method = {"method": "model", "model_path": upscaler, "device": device} if upscaler else {}
     jobs = []
     for item in shots:
         still = _keyed(folder, item.shot, "upscale", str(item.still), *size, upscaler).with_suffix(".png")
@@ -207,7 +208,7 @@ def post_steps(build) -> Iterator[tuple[str, float]]:
     build.pictures, record = shots, {"fps_fit": settings.fps_fit}
     if settings.deflicker:
         jobs = deflicker_jobs(shots, folder)
-        results = yield from _run(build, [job for _, job in jobs], "deflicker", 0.12)
+        results = yield from _run(build, [job for _, job in jobs], "deflicker", 0.3)
         if build.cancelled:
             return
         record["deflicker"] = [
@@ -223,7 +224,7 @@ def post_steps(build) -> Iterator[tuple[str, float]]:
         job = colour_job(shots, folder, settings.match_colour)
         saved = folder / "post" / f"colour-{artifact_key(job)}.json"
         if not saved.is_file():
-            results = yield from _run(build, [job], "colour match", 0.13)
+            results = yield from _run(build, [job], "colour match", 0.3)
             if build.cancelled:
                 return
             saved.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +234,7 @@ def post_steps(build) -> Iterator[tuple[str, float]]:
             "shots": apply_colour(shots, json.loads(saved.read_text())),
         }
     jobs = fit_jobs(shots, folder, film["fps"], settings)
-    yield from _run(build, [job for _, job in jobs], "frame-rate fit", 0.14)
+    yield from _run(build, [job for _, job in jobs], "frame-rate fit", 0.3)
     if build.cancelled:
         return
     for item, job in jobs:
@@ -245,8 +246,9 @@ def post_steps(build) -> Iterator[tuple[str, float]]:
 
 
 def _upscale(build, shots: list[ShotPictures], size: tuple[int, int]) -> Iterator[tuple[str, float]]:
-    jobs = upscale_jobs(shots, build.folder, size, build.request.post.upscaler)
-    results = yield from _run(build, [job for _, _, job in jobs], "upscale", 0.145)
+    post = build.request.post
+    jobs = upscale_jobs(shots, build.folder, size, post.upscaler, post.device)
+    results = yield from _run(build, [job for _, _, job in jobs], "upscale", 0.3)
     upscaled = []
     for item, kind, job in jobs:
         result = results.get(_output_of(job), {})

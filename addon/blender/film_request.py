@@ -80,6 +80,12 @@ def check_output(path: Path, extension: str) -> Path:
         raise BadInput(
             f"This preset writes a folder of frames: name the output without a suffix, not {path.name}."
         )
+    if not extension and path.is_dir() and any(not item.name.startswith("frame_") for item in path.iterdir()):
+        # The frames replace the folder whole: never a folder that holds anything else.
+        raise BadInput(
+            f"The frames folder {path} already holds other files: choose a new or empty folder "
+            "(a folder of an earlier delivery's frames is replaced)."
+        )
     if not path.parent.is_dir():
         raise StoryloomPathError(
             f"The output folder {path.parent} does not exist: create it or choose another."

@@ -16,6 +16,7 @@ from pathlib import Path
 import bpy
 
 from ..core.models import ModelSpec
+from ..core.post import numbered_frames
 from ..core.staging import ENGINES, shot_lighting, world_colour
 from ..core.sync import ShotTiming
 from ..core.validation import BadInput
@@ -213,4 +214,4 @@ def frame_steps(staged: FilmStage, spans: list, folder: Path) -> Iterator[str]:
             for _ in stage_render.render_frames(scene, first, last, target, changes):
                 yield shot.shot
             shot.rendered.append("frames")
-        shot.frames = sorted(target.glob("frame_*.png"))
+        shot.frames = numbered_frames(target)

@@ -7,7 +7,6 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
 
 from ..core.post import FPS_FIT_LABELS
-from .film_deliver import ASPECT_FITS
 from .film_post import PostSettings
 
 FPS_FIT_ITEMS = [(name, name.title(), label) for name, label in FPS_FIT_LABELS.items()]
@@ -21,7 +20,6 @@ ASPECT_FIT_ITEMS = (
     ("crop", "Crop", "Fill the other frame, cutting the film's edges"),
     ("refuse", "Refuse", "Stop with a message instead of changing the picture's shape"),
 )
-assert tuple(item[0] for item in ASPECT_FIT_ITEMS) == ASPECT_FITS
 NAMES = (
     "fps_fit", "interpolator", "deflicker", "match_colour", "colour_reference", "upscale", "upscaler",
     "deliver", "aspect_fit", "mp3", "stems", "poster",

@@ -282,8 +282,14 @@ def check_safetensors_file(path: Path, what: str, convert_hint: str) -> Path:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"The {what} weights {path} do not exist. {convert_hint}", kind="model_missing")
-    head = path.read_bytes()[:4]
-    if path.suffix.lower() in PICKLE_SUFFIXES or head[:1] == b"\x80" or head == b"PK\x03\x04":
+    with open(path, "rb") as file:
+        head = file.read(9)
+    # A safetensors file opens with its header's length (8 bytes, little-endian) and then "{".
+    header = int.from_bytes(head[:8], "little") if len(head) == 9 else 0
+    is_safetensors = head[8:9] == b"{" and 8 + header <= path.stat().st_size
+    if path.suffix.lower() in PICKLE_SUFFIXES or (
+        not is_safetensors and (head[:1] == b"\x80" or head[:4] == b"PK\x03\x04")
+    ):
         raise ModelError(
             f"{path.name} is a pickle, which can run code when it is opened: Storyloom loads "
             f"safetensors only. {convert_hint}",

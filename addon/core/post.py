@@ -43,6 +43,8 @@ def interpolator_path(models_folder, override: str = ""):
     return path
 
 
+# A deliverable of another shape: letterbox/pillarbox it, fill it and cut, or refuse.
+ASPECT_FITS = ("pad", "crop", "refuse")
 MIN_RATIO, MAX_RATIO = 1.0, 8.0  # interpolation makes up to seven new frames between two
 MAX_OUTPUT_SIDE = 8192  # 8K: beyond it frames no longer fit a GPU, a VSE strip or a deliverable
 UPSCALE_FACTORS = (2, 3, 4)
@@ -67,6 +69,18 @@ def upscaler_path(models_folder, override: str = ""):
             "Real-ESRGAN or SwinIR release), or use Lanczos."
         )
     return found[0]
+
+
+def numbered_frames(folder) -> list:
+    """``frame_*.png`` in ``folder`` in frame order (by number: frame_10000 after frame_9999)."""
+    import re
+    from pathlib import Path
+
+    def number(path: Path) -> int:
+        digits = re.findall(r"\d+", path.stem)
+        return int(digits[-1]) if digits else -1
+
+    return sorted(Path(folder).glob("frame_*.png"), key=number)
 
 
 def check_frame_count(count: int, what: str) -> int:

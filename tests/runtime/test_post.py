@@ -269,6 +269,7 @@ def test_voice_polish_tames_sibilants_and_rumble_and_leaves_vowels_alone():
     hiss = sosfiltfilt(butter(4, (5500, 9000), "bandpass", fs=RATE, output="sos"), rng.standard_normal(RATE))
     line = np.where(time < 0.6, vowel, 0.6 * hiss / np.abs(hiss).max()) + 0.2 * np.sin(2 * np.pi * 30 * time)
     polished = polish_voice(line.astype(np.float32), RATE)
+    assert np.isfinite(polished).all() and polished.shape == line.shape
 
     def level(signal, start, end, band):
         filtered = sosfiltfilt(butter(4, band, "bandpass", fs=RATE, output="sos"), signal)
@@ -378,3 +379,33 @@ def test_the_registry_x4_upscaler_runs_on_its_tiny_twin_tiled(tmp_path):
     assert a.shape == (160, 240, 3) and np.array_equal(a, b)  # one seed: the same picture
     with pytest.raises(BadInput, match="over 8K"):
         sd_upscale.upscale_picture(pipe, np.zeros((2100, 100, 3), np.float32), {"steps": 1}, context())
+
+
+def test_deflicker_keeps_fades_and_cuts(tmp_path):
+    base = shapes(90, 120)
+    fade = [np.clip(base * np.float32(level), 0, 1) for level in np.linspace(0.0, 1.0, 12)]
+    cut = [np.clip(base * np.float32(0.3), 0, 1)] * 6 + [base] * 6
+    for name, pictures in (("fade", fade), ("cut", cut)):
+        frames = write_all(tmp_path / name, pictures)
+        result = deflicker({"frames": frames, "output_dir": str(tmp_path / f"{name}-out")}, context())
+        made = [read_frame(tmp_path / f"{name}-out" / frame) for frame in result["frames"]]
+        # No flicker to remove: every frame stays as it was, within rounding.
+        assert max(np.abs(a - b).mean() for a, b in zip(made, pictures, strict=True)) < 0.02, name
+
+
+def test_the_full_size_ifnet_has_the_released_rife_46_keys_and_shapes():
+    """The state dict a converted flownet v4.6 holds: 120 tensors, 30 per block (Practical-RIFE)."""
+    from addon.runtime.backends.interpolate_rife import build_ifnet
+
+    state = build_ifnet((192, 128, 96, 64)).state_dict()
+    assert len(state) == 120
+    expected = {
+        "block0.conv0.0.0.weight": (96, 7, 3, 3),
+        "block0.conv0.1.0.weight": (192, 96, 3, 3),
+        "block0.convblock.7.beta": (1, 192, 1, 1),
+        "block1.conv0.0.0.weight": (64, 12, 3, 3),
+        "block2.convblock.3.conv.weight": (96, 96, 3, 3),
+        "block3.lastconv.0.weight": (64, 24, 4, 4),
+        "block3.lastconv.0.bias": (24,),
+    }
+    assert {key: tuple(state[key].shape) for key in expected} == expected

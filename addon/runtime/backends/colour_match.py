@@ -19,7 +19,7 @@ from .post_frames import check_frames, luminance, read_frame, srgb_to_linear, wr
 
 SAMPLE_FRAMES = 6  # a shot's statistics come from this many frames spread over it
 SPREAD_LIMITS = (0.5, 2.0)  # never stretch or squeeze a channel's contrast more than this
-BLACK_LUMA = 0.02  # a reference darker than this on average holds no colour to match
+BLACK_LUMA = 0.002  # linear (about 6/255 in sRGB): a reference this dark holds no colour to match
 
 
 def to_lab(rgb: np.ndarray) -> np.ndarray:

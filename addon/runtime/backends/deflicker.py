@@ -9,6 +9,7 @@ frame-to-frame change of luma in static regions.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,12 @@ from ...core.post import check_frame_count
 from . import JobContext
 from .post_frames import check_frames, linear_to_srgb, luminance, read_frame, srgb_to_linear, write_sequence
 
-WINDOW_SIGMA = 3.0  # frames: the brightness a frame is pulled to is its neighbours' average
+TREND_WINDOW = 9  # frames in each local fit of the brightness trend
 STATIC_CHANGE = 0.04  # luma change (after removing each frame's global gain) that counts as motion
 ANALYSIS_SIDE = 256  # frames are measured on a copy this wide: fast, and enough pixels
+GAIN_LIMITS = (0.5, 2.0)  # linear light; anything bigger is not flicker
+CUT_JUMP = 0.25  # display-referred mean luma jumping this much between two frames: a cut
+DARK_LEVEL = 0.01  # linear: frames this dark (a fade's start, a black frame) are left alone
 
 
 def _small_luma(rgb: np.ndarray) -> np.ndarray:
@@ -46,11 +50,24 @@ def flicker(lumas: np.ndarray, mask: np.ndarray) -> float:
 
 
 def frame_gains(lumas: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    from scipy.ndimage import gaussian_filter1d
+    """Per frame, the gain that puts its static regions' brightness on the clip's smooth trend.
+
+    The trend is a local quadratic fit (Savitzky-Golay) of the display-referred mean luma, which
+    follows fades and slow light changes exactly and leaves frame-to-frame flicker out; a jump
+    bigger than flicker (a cut, a flash) starts a new trend.
+    """
+    from scipy.signal import savgol_filter
 
     levels = np.array([frame[mask].mean() for frame in lumas])
-    target = gaussian_filter1d(levels, WINDOW_SIGMA, mode="nearest")
-    return target / np.maximum(levels, 1e-6)
+    display = linear_to_srgb(levels)
+    edges = [0, *(np.flatnonzero(np.abs(np.diff(display)) > CUT_JUMP) + 1), len(levels)]
+    trend = display.copy()
+    for start, end in pairwise(edges):
+        window = min(TREND_WINDOW, end - start - (1 - (end - start) % 2))
+        if window >= 5:  # shorter runs cannot tell flicker from change: left alone
+            trend[start:end] = savgol_filter(display[start:end], window, 2, mode="interp")
+    gains = np.clip(srgb_to_linear(np.maximum(trend, 0)) / np.maximum(levels, 1e-6), *GAIN_LIMITS)
+    return np.where(levels < DARK_LEVEL, 1.0, gains)
 
 
 def deflicker(job: dict, ctx: JobContext) -> dict:

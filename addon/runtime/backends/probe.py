@@ -124,4 +124,12 @@ def probe_file(path: Path) -> dict:
 
 
 def probe(job: dict, ctx) -> dict:
-    return {"files": [probe_file(Path(path)) for path in job["paths"]]}
+    files = []
+    for path in job["paths"]:
+        try:
+            files.append(probe_file(Path(path)))
+        except Exception as error:  # one unreadable file is reported, never fails the film
+            files.append(
+                {"path": str(path), "kind": "unreadable", "error": f"{type(error).__name__}: {error}"}
+            )
+    return {"files": files}

@@ -3,8 +3,8 @@
 The pipeline denoises latents at the low-resolution picture's size, conditioned on the picture
 itself and a prompt, and its VAE decodes them four times larger: it invents plausible detail
 where Lanczos can only interpolate. It is run in tiles of 128 low-resolution pixels (its
-training size) with 16 px of context, so memory stays bounded at any size; one seed for all
-tiles keeps their grain alike.
+training size) with 16 px of context, so memory stays bounded at any size; tile i is seeded
+with seed + i, so the same seed gives the same picture and no grain repeats tile to tile.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def upscale_picture(pipe, rgb: np.ndarray, settings: dict, ctx: JobContext, tile
                 num_inference_steps=steps,
                 guidance_scale=float(settings["guidance"]),
                 noise_level=int(settings["noise_level"]),
-                generator=torch.Generator().manual_seed(int(settings.get("seed", 0))),
+                # A seed per tile: one seed for all would repeat the same grain at every tile.
+                generator=torch.Generator().manual_seed(int(settings.get("seed", 0)) + index),
                 output_type="np",
                 callback=_progress(ctx.part(index, len(pieces)), steps),
                 callback_steps=1,

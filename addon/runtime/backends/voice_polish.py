@@ -31,7 +31,8 @@ def polish_voice(samples: np.ndarray, rate: int) -> np.ndarray:
     band_pass = butter(4, (ESS_BAND_HZ[0], top), "bandpass", fs=rate, output="sos")
     band = sosfiltfilt(band_pass, clean, axis=0)  # zero phase: band and rest recombine exactly
     power = band**2 if band.ndim == 1 else (band**2).mean(axis=1)
-    envelope = np.sqrt(uniform_filter1d(power, max(1, int(ENVELOPE_S * rate))))
+    # A running mean of squares can dip a hair below zero in float rounding: clamp before sqrt.
+    envelope = np.sqrt(np.maximum(uniform_filter1d(power, max(1, int(ENVELOPE_S * rate))), 0.0))
     level = float(np.sqrt(np.mean((clean - band) ** 2))) or 1.0  # the line without its hiss
     over = np.maximum(envelope / (ESS_THRESHOLD * level), 1.0)
     gain = uniform_filter1d(over ** (1.0 / ESS_RATIO - 1.0), max(1, int(GAIN_SMOOTHING_S * rate)))
