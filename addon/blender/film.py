@@ -60,6 +60,7 @@ class FilmBuild:
         self.cancelled = False
         self._trackers: list[JobTracker] = []
         self.job_results: dict[Path, dict] = {}
+        self.film_frames: list[Path] | None = None  # the edit as PNG frames, for other deliverables
         self.report = FilmReport(output=Path(request.output))
         if request.image_model is not None:
             self.report.backends["images"] = (
@@ -194,7 +195,9 @@ class FilmBuild:
         if any(plan["film"][key] != value for key, value in frame.items()):
             plan["film"] |= {**frame, "aspect": self.preset.aspect}
         report.output = check_output(request.output, self.preset.extension)
-        self.extras = film_deliver.check_extras(self.preset, request.deliver, request.aspect_fit)
+        self.extras = film_deliver.check_extras(
+            self.preset, request.deliver, request.aspect_fit, report.output
+        )
         request.post = replace(request.post.check(request.models_folder), device=request.device)
         plan["warnings"] = [*plan.get("warnings", []), *check_transitions(plan["shots"])]
         self.caption_rules, self.burn_captions = film_sync.caption_rules(
@@ -457,20 +460,7 @@ class FilmBuild:
         )
 
     def _master(self) -> Iterator[tuple[str, float]]:
-        started = time.perf_counter()
-        mix = delivery.mixdown(self.scene, self.folder / "mix.wav")
-        self.master_wav = self.folder / "master.wav"
-        ceiling = self.preset.limiter_ceiling  # under the preset's true peak, with room for AAC
-        job = {"task": "master", "path": str(mix), "output": str(self.master_wav), "ceiling_db": ceiling}
-        mastered = self._submit({**job, "target_lufs": self.preset.lufs})
-        yield from self._wait([mastered], "master", 0.65)
-        if self.cancelled:
-            return
-        result, report = mastered.state.result, self.report
-        report.lufs_before, report.lufs_after = result["lufs_before"], result["lufs"]
-        report.peak_dbfs, report.true_peak = result["peak_dbfs"], result["true_peak_db"]
-        self._timed("master", started)
-        yield "master", 0.7
+        yield from film_deliver.master_steps(self)
 
     def _render(self) -> Iterator[tuple[str, float]]:
         started = time.perf_counter()

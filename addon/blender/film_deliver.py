@@ -25,13 +25,15 @@ from ..core.presets import DeliveryPreset, get_preset
 from ..core.validation import BadInput
 from ..core.video import retime
 from . import compat, delivery, film_sync, image_io, timeline
-from .film_request import check_output
+from .film_request import check_frames_folder
 
 STEM_CHANNELS = {"dialogue": (timeline.CHANNELS["dialogue"],), "music": (timeline.CHANNELS["music"],)}
 THUMBNAIL_LONG_SIDE = 1280  # YouTube's thumbnail size (1280x720 for 16:9)
 
 
-def check_extras(film: DeliveryPreset, names: list[str], aspect_fit: str) -> list[DeliveryPreset]:
+def check_extras(
+    film: DeliveryPreset, names: list[str], aspect_fit: str, output: Path
+) -> list[DeliveryPreset]:
     """The extra presets asked for, refused before any work when they cannot be made."""
     if aspect_fit not in ASPECT_FITS:
         raise BadInput(f"Unknown aspect fit {aspect_fit!r}: choose {', '.join(ASPECT_FITS)}.")
@@ -49,12 +51,16 @@ def check_extras(film: DeliveryPreset, names: list[str], aspect_fit: str) -> lis
                 "choose an aspect fit of pad (letterbox or pillarbox) or crop, "
                 "or build the film with that preset."
             )
+        if preset.kind == "frames":
+            check_frames_folder(target_for(output, preset))  # never over a folder of other files
         extras.append(preset)
     return extras
 
 
 def target_for(output: Path, preset: DeliveryPreset) -> Path:
-    """``film.mp4`` -> ``film.square.mp4``; a frame sequence is a folder ``film.exr``."""
+    """``film.mp4`` -> ``film.square.mp4``; a frame sequence is a folder ``film_exr``."""
+    if preset.kind == "frames":
+        return output.with_name(f"{output.stem}_{preset.name}")
     return output.with_name(f"{output.stem}.{preset.name}{preset.extension}")
 
 
@@ -95,7 +101,7 @@ def master_for(build, preset: DeliveryPreset) -> Iterator[tuple[str, float]]:
 def film_frames(build) -> list[Path]:
     """The edit rendered once as PNG frames at the film's own frame and rate (every other
     shape and rate is made from these)."""
-    if getattr(build, "film_frames", None) is None:
+    if build.film_frames is None:
         folder = build.folder / "deliver" / "film-frames"
         png = replace(build.preset, kind="frames", container="PNG", codec="", extension="")
         with delivery.frames_output(build.scene, png):
@@ -154,7 +160,7 @@ def extra_steps(build, preset: DeliveryPreset, target: Path) -> Iterator[tuple[s
     if build.cancelled:
         return
     if preset.kind == "frames":  # the preset's master beside the frames, as for a frames film
-        wav = target.with_name(f"{target.name}.wav")
+        wav = target.with_suffix(".wav")
         write_atomic(wav, lambda temp: shutil.copyfile(master_wav, temp))
         build.report.files.append(str(wav))
     if preset.kind == "frames" and same_frame(build.scene, preset):  # full precision, straight from the edit
@@ -196,7 +202,7 @@ def render_stems(film: bpy.types.Scene, folder: Path, stem: str) -> list[Path]:
     return written
 
 
-def poster_frame(film: bpy.types.Scene, plan: dict, timings: list) -> int:
+def poster_frame(film: bpy.types.Scene, timings: list) -> int:
     """The middle of the longest shot: the frame most likely to show what the film is about."""
     longest = max(range(len(timings)), key=lambda index: timings[index].frames)
     timing = timings[longest]
@@ -229,6 +235,24 @@ def render_poster(film: bpy.types.Scene, frame: int, poster: Path, thumbnail: Pa
     return [poster, thumbnail]
 
 
+def master_steps(build) -> Iterator[tuple[str, float]]:
+    """The mix down, mastered to the main preset's loudness under its true-peak ceiling."""
+    started = time.perf_counter()
+    mix = delivery.mixdown(build.scene, build.folder / "mix.wav")
+    build.master_wav = build.folder / "master.wav"
+    ceiling = build.preset.limiter_ceiling  # under the preset's true peak, with room for AAC
+    job = {"task": "master", "path": str(mix), "output": str(build.master_wav), "ceiling_db": ceiling}
+    mastered = build._submit({**job, "target_lufs": build.preset.lufs})
+    yield from build._wait([mastered], "master", 0.65)
+    if build.cancelled:
+        return
+    result, report = mastered.state.result, build.report
+    report.lufs_before, report.lufs_after = result["lufs_before"], result["lufs"]
+    report.peak_dbfs, report.true_peak = result["peak_dbfs"], result["true_peak_db"]
+    build._timed("master", started)
+    yield "master", 0.7
+
+
 def output_steps(build) -> Iterator[tuple[str, float]]:
     """After the main render: sidecars, WAV, MP3, stems, other presets, poster; then every file
     probed by the worker (size, rate, codec, loudness, true peak) into the report."""
@@ -254,14 +278,12 @@ def output_steps(build) -> Iterator[tuple[str, float]]:
         if build.cancelled:
             return
         target, started_extra = target_for(output, preset), time.perf_counter()
-        if preset.kind == "frames":
-            check_output(target, "")  # never over a folder of other files
         yield from extra_steps(build, preset, target)
         extras.append(target)
         build._timed(f"deliver_{preset.name}", started_extra)
         yield "deliverables", 0.94
     if request.poster:
-        frame = poster_frame(scene, build.plan, build.timings)
+        frame = poster_frame(scene, build.timings)
         extras += render_poster(
             scene,
             frame,

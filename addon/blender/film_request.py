@@ -68,6 +68,16 @@ class FilmRequest:
     poster: bool = True
 
 
+def check_frames_folder(path: Path) -> Path:
+    """A folder frames may replace whole: new, empty, or holding only an earlier delivery's frames."""
+    if path.is_dir() and any(not item.name.startswith("frame_") for item in path.iterdir()):
+        raise BadInput(
+            f"The frames folder {path} already holds other files: choose a new or empty folder "
+            "(a folder of an earlier delivery's frames is replaced)."
+        )
+    return path
+
+
 def check_output(path: Path, extension: str) -> Path:
     """Refuse an output path before any work: missing folder, unwritable folder, wrong type.
 
@@ -80,12 +90,8 @@ def check_output(path: Path, extension: str) -> Path:
         raise BadInput(
             f"This preset writes a folder of frames: name the output without a suffix, not {path.name}."
         )
-    if not extension and path.is_dir() and any(not item.name.startswith("frame_") for item in path.iterdir()):
-        # The frames replace the folder whole: never a folder that holds anything else.
-        raise BadInput(
-            f"The frames folder {path} already holds other files: choose a new or empty folder "
-            "(a folder of an earlier delivery's frames is replaced)."
-        )
+    if not extension:
+        check_frames_folder(path)
     if not path.parent.is_dir():
         raise StoryloomPathError(
             f"The output folder {path.parent} does not exist: create it or choose another."

@@ -384,7 +384,8 @@ def test_the_registry_x4_upscaler_runs_on_its_tiny_twin_tiled(tmp_path):
 def test_deflicker_keeps_fades_and_cuts(tmp_path):
     base = shapes(90, 120)
     fade = [np.clip(base * np.float32(level), 0, 1) for level in np.linspace(0.0, 1.0, 12)]
-    cut = [np.clip(base * np.float32(0.3), 0, 1)] * 6 + [base] * 6
+    other = np.clip(shapes(90, 120)[::-1, ::-1] * np.float32(0.4), 0, 1)  # another picture, darker
+    cut = [other] * 6 + [base] * 6
     for name, pictures in (("fade", fade), ("cut", cut)):
         frames = write_all(tmp_path / name, pictures)
         result = deflicker({"frames": frames, "output_dir": str(tmp_path / f"{name}-out")}, context())

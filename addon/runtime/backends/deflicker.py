@@ -22,7 +22,8 @@ TREND_WINDOW = 9  # frames in each local fit of the brightness trend
 STATIC_CHANGE = 0.04  # luma change (after removing each frame's global gain) that counts as motion
 ANALYSIS_SIDE = 256  # frames are measured on a copy this wide: fast, and enough pixels
 GAIN_LIMITS = (0.5, 2.0)  # linear light; anything bigger is not flicker
-CUT_JUMP = 0.25  # display-referred mean luma jumping this much between two frames: a cut
+CUT_CHANGE = 0.25  # mean change of gain-normalised luma between neighbours that means a cut
+LIGHT_JUMP = 3.0  # linear brightness changing more than this between neighbours: a flash, kept
 DARK_LEVEL = 0.01  # linear: frames this dark (a fade's start, a black frame) are left alone
 
 
@@ -49,6 +50,20 @@ def flicker(lumas: np.ndarray, mask: np.ndarray) -> float:
     return float(np.mean(np.diff(display, axis=0)[:, mask] ** 2))
 
 
+def breaks(lumas: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Per pair of neighbours, whether the trend breaks there: the picture changes (a cut: the
+    frames differ even with their gains evened out) or the light jumps far beyond flicker."""
+    import cv2
+
+    # Compared as 16-pixel-wide thumbnails: moving texture averages out, a new picture does not.
+    size = (16, max(1, round(16 * lumas.shape[1] / lumas.shape[2])))
+    thumbs = np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in lumas])
+    shapes = thumbs / np.maximum(thumbs.reshape(len(thumbs), -1).mean(axis=1), 1e-6)[:, None, None]
+    content = np.abs(np.diff(shapes, axis=0)).reshape(len(thumbs) - 1, -1).mean(axis=1)
+    ratio = np.abs(np.diff(np.log(np.maximum(levels, 1e-6))))
+    return (content > CUT_CHANGE) | (ratio > np.log(LIGHT_JUMP))
+
+
 def frame_gains(lumas: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per frame, the gain that puts its static regions' brightness on the clip's smooth trend.
 
@@ -60,7 +75,7 @@ def frame_gains(lumas: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
     levels = np.array([frame[mask].mean() for frame in lumas])
     display = linear_to_srgb(levels)
-    edges = [0, *(np.flatnonzero(np.abs(np.diff(display)) > CUT_JUMP) + 1), len(levels)]
+    edges = [0, *(np.flatnonzero(breaks(lumas, levels)) + 1), len(levels)]
     trend = display.copy()
     for start, end in pairwise(edges):
         window = min(TREND_WINDOW, end - start - (1 - (end - start) % 2))
