@@ -31,7 +31,7 @@ help:
 	@echo "make demo   build the extension, install it into a demo Blender profile, run it"
 	@echo "make test   lint, pure-core tests, then Blender tests on bpy $(BPY_VERSIONS)"
 	@echo "make build  $(ZIP), built and validated with Blender's own extension tool"
-	@echo "make bench  runtime/video overhead vs bare diffusers, landing vs Blender's PNG writer, tick cost"
+	@echo "make bench  runtime/video overhead vs bare diffusers, landing vs Blender's PNG writer, tick cost, post"
 
 $(VENVS)/python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
@@ -87,6 +87,7 @@ bench: $(VENVS)/runtime/ready $(VENVS)/bpy-5.0.1/ready build
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/video_throughput.py
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/lip_sync.py
 	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/staging.py
+	STORYLOOM_RUNTIME_PYTHON=$(CURDIR)/$(RUNTIME_PY) $(BLENDER_PY) bench/post.py
 
 test: lint unit runtime-tests blender-tests
 

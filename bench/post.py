@@ -155,7 +155,6 @@ def main() -> int:
         "mp3 + stems": {"mp3": True, "stems": True},
         "exr frames": {"deliver": ["exr"]},
         "square (pad, flow)": {"deliver": ["square"]},
-        "youtube_4k": {"deliver": ["youtube_4k"]},
     }
     seconds = {}
     with tempfile.TemporaryDirectory() as temp:

@@ -96,7 +96,8 @@ class _StripJob(JobOperatorMixin):
     def source_frames(self, context: bpy.types.Context) -> tuple[Path, list[str], list[str]]:
         strip = image_inputs.compat_active_strip(context.scene)
         folder, names = video_strips.strip_files(strip)
-        self._source = (strip.name, int(strip.frame_start), int(strip.channel))
+        trims = (int(strip.frame_offset_start), int(strip.frame_offset_end))
+        self._source = (strip.name, int(strip.frame_start), int(strip.channel), trims, len(names))
         return folder, names, list(dict.fromkeys(names))
 
     def submit(self, job: dict, folder: Path, unique: list[str], *settings: object) -> JobTracker:
@@ -109,10 +110,14 @@ class _StripJob(JobOperatorMixin):
         return JobTracker(client, client.submit({**job, "output_dir": str(output)}))
 
     def land_strip(self, context: bpy.types.Context, state: JobState, files: list[str], what: str) -> str:
-        name, start, channel = self._source
+        """A new strip of ``files`` above the source, trimmed as the source was (in proportion,
+        for a retimed result: it lasts as long in seconds)."""
+        name, start, channel, (head, tail), count = self._source
         strip = video_strips.sequence_strip(
             context.scene, Path(state.result["output_dir"]), files, start, f"{name} {what}", channel + 1
         )
+        stretch = len(files) / max(1, count)
+        strip.frame_offset_start, strip.frame_offset_end = round(head * stretch), round(tail * stretch)
         strip[video_strips.STRIP_TAG] = self.step_name
         context.scene.sequence_editor.active_strip = strip  # the new result is what the artist looks at
         return f"{name} {what}: new strip {strip.name} on channel {strip.channel} ({len(files)} frames)"

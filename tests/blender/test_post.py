@@ -142,9 +142,11 @@ def test_upscale_strip_and_image_land_new_pictures_beside_the_source(runtime, tm
     truth = render_moving_scene(tmp_path, frames=3)
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = bpy.context.scene
-    image_strip(scene, truth)
+    source = image_strip(scene, truth)
+    source.frame_offset_start = 1  # the artist trimmed the first frame
     assert bpy.ops.storyloom.upscale_strip(factor="3") == {"FINISHED"}
     made = scene.sequence_editor.active_strip
+    assert (made.frame_final_start, made.frame_final_duration) == (source.frame_final_start, 2)  # same cut
     sizes = {tuple(bpy.data.images.load(path, check_existing=True).size) for path in strip_frames(made)}
     assert sizes == {(480, 360)} and len(made.elements) == 3 and made.channel == 2
     image = bpy.data.images.load(str(truth[0]))
