@@ -79,9 +79,10 @@ def limit(samples: np.ndarray, rate: int, ceiling_db: float = -1.0, lookahead: f
     window = max(1, int(lookahead * rate))
     target = ceiling_db
     limited = samples
+    envelope = np.maximum(true_peak_envelope(samples), 1e-9)  # the input's: computed once
     for _ in range(4):
         ceiling = 10 ** (target / 20)
-        needed = np.minimum(1.0, ceiling / np.maximum(true_peak_envelope(samples), 1e-9))
+        needed = np.minimum(1.0, ceiling / envelope)
         gain = uniform_filter1d(minimum_filter1d(needed, size=2 * window + 1), size=window + 1)
         limited = samples * (gain[:, None] if samples.ndim == 2 else gain)
         excess = true_peak_db(limited) - ceiling_db
