@@ -49,7 +49,7 @@ print("STORYLOOM-PROBE " + json.dumps(report))
 
 # What each kind of backend imports in the worker (module names), so a build can check the
 # runtime before it writes anything. The zero-download ones are requirements-previz.txt.
-PREVIZ_MODULES: tuple[str, ...] = ("numpy", "scipy", "pyloudnorm", "espeakng_loader")
+PREVIZ_MODULES: tuple[str, ...] = ("numpy", "scipy", "pyloudnorm", "espeakng_loader", "cv2")
 FAMILY_MODULES: dict[str, tuple[str, ...]] = {
     "diffusers": ("torch", "diffusers", "transformers", "safetensors"),
     "vits": ("torch", "transformers"),

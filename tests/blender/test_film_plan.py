@@ -179,7 +179,7 @@ def test_a_runtime_without_the_backends_packages_is_refused_before_anything_is_w
     )  # fmt: skip
     error = capsys.readouterr().err
     assert code == 1
-    assert "lacks espeakng_loader" in error  # (this venv has numpy, scipy and pyloudnorm)
+    assert "lacks cv2, espeakng_loader" in error  # (this venv has numpy, scipy and pyloudnorm)
     assert "install-runtime --profile previz" in error and "Install Runtime" in error
     assert error.count("storyloom: error:") == 1
     assert list(tmp_path.iterdir()) == []  # no film, no .blend, no media folder
