@@ -72,6 +72,19 @@ def _upscale_job(operator, width: int, height: int) -> dict:
     return {"method": "lanczos", "factor": int(operator.factor)}
 
 
+class _UpscaleSettings:
+    """The upscale operators' shared settings (Blender collects annotations from bases)."""
+
+    method: EnumProperty(name="Method", items=UPSCALE_METHOD_ITEMS, default="lanczos")
+    factor: EnumProperty(name="Factor", items=FACTOR_ITEMS, default="2")
+    model_file: StringProperty(name="Model File", subtype="FILE_PATH")
+    model: StringProperty(name="Model", default="sd-x4-upscaler", description="The registry's upscaler")
+    prompt: StringProperty(
+        name="Prompt", description="What the picture shows (guides the diffusion upscaler)"
+    )
+    seed: IntProperty(name="Seed", default=0, min=0)
+
+
 def _draw_upscale(layout: bpy.types.UILayout, operator) -> None:
     """Only the settings the chosen method uses."""
     layout.prop(operator, "method")
@@ -178,7 +191,7 @@ class STORYLOOM_OT_interpolate_strip(_StripJob, bpy.types.Operator):
         )
 
 
-class STORYLOOM_OT_upscale_strip(_StripJob, bpy.types.Operator):
+class STORYLOOM_OT_upscale_strip(_UpscaleSettings, _StripJob, bpy.types.Operator):
     """Upscale every frame of the active image-sequence strip (Lanczos with halo-free sharpening, tiled)"""
 
     bl_idname = "storyloom.upscale_strip"
@@ -187,15 +200,6 @@ class STORYLOOM_OT_upscale_strip(_StripJob, bpy.types.Operator):
 
     job_label = "Upscaling strip"
     step_name = "upscaled"
-
-    method: EnumProperty(name="Method", items=UPSCALE_METHOD_ITEMS, default="lanczos")
-    factor: EnumProperty(name="Factor", items=FACTOR_ITEMS, default="2")
-    model_file: StringProperty(name="Model File", subtype="FILE_PATH")
-    model: StringProperty(name="Model", default="sd-x4-upscaler", description="The registry's upscaler")
-    prompt: StringProperty(
-        name="Prompt", description="What the picture shows (guides the diffusion upscaler)"
-    )
-    seed: IntProperty(name="Seed", default=0, min=0)
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         return context.window_manager.invoke_props_dialog(self)
@@ -242,7 +246,7 @@ class STORYLOOM_OT_deflicker_strip(_StripJob, bpy.types.Operator):
         return f"{line}; flicker {before:.2e} -> {after:.2e}"
 
 
-class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
+class STORYLOOM_OT_upscale_image(_UpscaleSettings, JobOperatorMixin, bpy.types.Operator):
     """Upscale an image (Lanczos with halo-free sharpening, tiled) into a new image beside it"""
 
     bl_idname = "storyloom.upscale_image"
@@ -252,14 +256,6 @@ class STORYLOOM_OT_upscale_image(JobOperatorMixin, bpy.types.Operator):
     job_label = "Upscaling image"
 
     image: StringProperty(name="Image", description="The image datablock to upscale")
-    method: EnumProperty(name="Method", items=UPSCALE_METHOD_ITEMS, default="lanczos")
-    factor: EnumProperty(name="Factor", items=FACTOR_ITEMS, default="2")
-    model_file: StringProperty(name="Model File", subtype="FILE_PATH")
-    model: StringProperty(name="Model", default="sd-x4-upscaler", description="The registry's upscaler")
-    prompt: StringProperty(
-        name="Prompt", description="What the picture shows (guides the diffusion upscaler)"
-    )
-    seed: IntProperty(name="Seed", default=0, min=0)
     tile: IntProperty(name="Tile", default=512, min=64, max=4096, description="Pixels per tile side")
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
